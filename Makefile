@@ -1,0 +1,48 @@
+# Vínculo — `make run` serves the app with demo data; `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export VINCULO_HOME ?= $(CURDIR)/var
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-sqlite test-postgres lint bench setup clean messages
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+run: setup
+	$(BIN)/vinculo migrate --no-input
+	$(BIN)/vinculo demo --if-empty
+	$(BIN)/vinculo createadmin --print
+	$(BIN)/vinculo collectstatic --no-input --verbosity 0
+	$(BIN)/vinculo serve
+
+test: setup
+	bash scripts/ensure-chromium
+	bash scripts/test-all
+
+test-sqlite: setup
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/vinculo makemigrations --check --dry-run
+	$(BIN)/mypy vinculo
+
+bench: setup
+	$(BIN)/python -m bench
+
+messages: setup
+	cd vinculo && ../$(BIN)/vinculo makemessages -l pt_BR -l es -l en --no-obsolete
+	cd vinculo && ../$(BIN)/vinculo compilemessages
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import pytest
+
+from tests.customers.factories import make_customer
+from vinculo.core.errors import NotAllowed, StaleVersion, ValidationFailed
+from vinculo.core.models import AuditEntry, OutboxEvent
+from vinculo.customers.models import Customer
+from vinculo.customers.search import search_customers
+from vinculo.customers.services import (
+    ContactIn,
+    CustomerData,
+    create_customer,
+    probable_duplicates,
+    update_customer,
+)
+
+
+def test_create_normalises_contact_points_and_tax_id(owner):
+    c = make_customer(
+        owner,
+        name="João da Silva",
+        emails=["Joao.Silva@Example.COM"],
+        phones=["(11) 98765-4321"],
+        tax_id="111.444.777-35",
+    )
+    assert c.tax_id == "11144477735" and c.tax_id_type == "br_cpf"
+    values = sorted(c.contact_points.values_list("value", flat=True))
+    assert values == ["+5511987654321", "joao.silva@example.com"]
+    entry = AuditEntry.objects.get(model="customers.customer", object_id=str(c.pk))
+    assert entry.action == "create" and entry.changes["emails"] == [
+        None,
+        ["joao.silva@example.com"],
+    ]
+    assert OutboxEvent.objects.filter(name="customer.created", aggregate_id=str(c.pk)).exists()
+
+
+def test_invalid_input_is_refused_field_by_field_and_nothing_saved(owner):
+    with pytest.raises(ValidationFailed) as err:
+        create_customer(
+            actor=owner,
+            data=CustomerData(
+                name="X",
+                tax_id="111.111.111-11",
+                emails=[ContactIn("nope")],
+                phones=[ContactIn("123")],
+            ),
+        )
+    assert set(err.value.errors) == {"tax_id", "emails", "phones"}
+    assert not Customer.objects.exists()
+
+
+def test_stale_version_is_refused(owner):
+    c = make_customer(owner, name="Ana")
+    first = Customer.objects.get(pk=c.pk)
+    second = Customer.objects.get(pk=c.pk)
+    update_customer(
+        actor=owner, customer=first, data=CustomerData(name="Ana B"), expected_version=1
+    )
+    with pytest.raises(StaleVersion):
+        update_customer(
+            actor=owner, customer=second, data=CustomerData(name="Ana C"), expected_version=1
+        )
+    assert Customer.objects.get(pk=c.pk).name == "Ana B"
+
+
+def test_teammate_cannot_change_and_outsider_cannot_see(owner, teammate, outsider):
+    c = make_customer(owner, name="Ana")
+    assert Customer.objects.visible_to(teammate).filter(pk=c.pk).exists()
+    assert not Customer.objects.visible_to(outsider).filter(pk=c.pk).exists()
+    with pytest.raises(NotAllowed):
+        update_customer(
+            actor=teammate, customer=c, data=CustomerData(name="Hacked"), expected_version=None
+        )
+
+
+def test_search_accent_phone_and_tax(owner, outsider):
+    c = make_customer(owner, name="João Silva", phones=["+55 11 98765-4321"], tax_id="11144477735")
+    assert search_customers(owner, "joao") == [c]
+    assert search_customers(owner, "(11) 98765-4321") == [c]
+    assert search_customers(owner, "111.444.777-35") == [c]
+    assert search_customers(outsider, "joao") == []
+
+
+def test_duplicates_flagged(owner):
+    a = make_customer(owner, name="Ana", emails=["ana@example.com"])
+    b = make_customer(owner, name="Ana Maria", emails=["ANA@example.com"])
+    assert list(probable_duplicates(b, owner)) == [a]

@@ -1,0 +1,402 @@
+"""Writers of customers: every page, API call, import and job changes customers through here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from vinculo.core import persistence
+from vinculo.core.errors import NotAllowed, ValidationFailed
+from vinculo.core.permissions import can, owner_in_scope
+from vinculo.customers import search
+from vinculo.customers.custom_fields import clean_custom_data
+from vinculo.customers.models import Address, ContactPoint, Customer, Tag
+from vinculo.customers.normalize import fold, normalize_email, normalize_phone, normalize_tax_id
+
+NAME_MAX = 200
+TAGS_MAX = 30
+POINTS_MAX = 20
+
+
+@dataclass
+class ContactIn:
+    value: str
+    label: str = ""
+    platform: str = ""
+    is_primary: bool = False
+
+
+@dataclass
+class AddressIn:
+    line1: str
+    city: str
+    line2: str = ""
+    district: str = ""
+    region: str = ""
+    postal_code: str = ""
+    country: str = "BR"
+    label: str = ""
+
+
+@dataclass
+class CustomerData:
+    """Everything a customer form or API call may set. `None` means "leave unchanged"
+    on update (PATCH); on create it means the default."""
+
+    kind: str | None = None
+    name: str | None = None
+    organization_id: int | None = None
+    job_title: str | None = None
+    birth_date: dt.date | None = None
+    stage: str | None = None
+    source: str | None = None
+    owner_id: int | None = None
+    tax_id: str | None = None
+    tax_id_type: str | None = None
+    notes: str | None = None
+    tags: list[str] | None = None
+    custom: dict[str, Any] | None = None
+    emails: list[ContactIn] | None = None
+    phones: list[ContactIn] | None = None
+    socials: list[ContactIn] | None = None
+    addresses: list[AddressIn] | None = None
+    # Fields explicitly sent as empty/null (to clear organization, birth date or owner).
+    cleared: set[str] = field(default_factory=set)
+
+
+class _Errors:
+    def __init__(self) -> None:
+        self.by_field: dict[str, list[str]] = {}
+
+    def add(self, name: str, message: str) -> None:
+        self.by_field.setdefault(name, []).append(str(message))
+
+    def raise_if_any(self) -> None:
+        if self.by_field:
+            raise ValidationFailed(errors=self.by_field)
+
+
+def _clean_points(
+    kind: str, items: list[ContactIn], errors: _Errors, field_name: str
+) -> list[ContactPoint]:
+    points: list[ContactPoint] = []
+    seen: set[str] = set()
+    if len(items) > POINTS_MAX:
+        errors.add(field_name, _("At most %(n)d entries.") % {"n": POINTS_MAX})
+        return points
+    for position, item in enumerate(items):
+        raw = (item.value or "").strip()
+        if not raw:
+            continue
+        try:
+            if kind == ContactPoint.Kind.EMAIL:
+                value = normalize_email(raw)
+            elif kind == ContactPoint.Kind.PHONE:
+                value = normalize_phone(raw)
+            else:
+                if item.platform not in ContactPoint.Platform.values:
+                    raise ValidationError(_("Choose the social network of “%(v)s”.") % {"v": raw})
+                if len(raw) > 100:
+                    raise ValidationError(_("At most %(n)d characters.") % {"n": 100})
+                value = f"{item.platform}:{raw.lstrip('@')}"
+        except ValidationError as exc:
+            errors.add(field_name, exc.messages[0])
+            continue
+        if item.label and item.label not in ContactPoint.Label.values:
+            errors.add(field_name, _("Unknown label “%(v)s”.") % {"v": item.label})
+            continue
+        if value in seen:
+            continue
+        seen.add(value)
+        points.append(
+            ContactPoint(
+                kind=kind,
+                value=value,
+                label=item.label,
+                platform=item.platform if kind == ContactPoint.Kind.SOCIAL else "",
+                is_primary=item.is_primary,
+                position=position,
+            )
+        )
+    if points and not any(p.is_primary for p in points):
+        points[0].is_primary = True
+    return points
+
+
+def _clean_addresses(items: list[AddressIn], errors: _Errors) -> list[Address]:
+    rows: list[Address] = []
+    for position, item in enumerate(items[:POINTS_MAX]):
+        if not (item.line1 or "").strip() and not (item.city or "").strip():
+            continue
+        address = Address(
+            line1=item.line1.strip(),
+            line2=item.line2.strip(),
+            district=item.district.strip(),
+            city=item.city.strip(),
+            region=item.region.strip(),
+            postal_code=item.postal_code.strip(),
+            country=(item.country or "BR").strip().upper(),
+            label=item.label.strip(),
+            position=position,
+        )
+        try:
+            address.full_clean(exclude=["customer"])
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                for message in messages:
+                    errors.add(f"addresses.{position}.{name}", message)
+            continue
+        rows.append(address)
+    return rows
+
+
+def _check_owner(actor: Any, owner_id: int | None, errors: _Errors) -> None:
+    if owner_id is None or owner_id == actor.pk:
+        return
+    from django.contrib.auth import get_user_model
+
+    if not get_user_model().objects.filter(pk=owner_id, is_active=True).exists():
+        errors.add("owner", _("Unknown user."))
+    elif not actor.has_capability("can_reassign") or not owner_in_scope(
+        actor, actor.write_scope(), owner_id
+    ):
+        errors.add("owner", _("You cannot give customers to this user."))
+
+
+def _apply_fields(customer: Customer, data: CustomerData, actor: Any, errors: _Errors) -> None:
+    if data.kind is not None:
+        if data.kind not in Customer.Kind.values:
+            errors.add("kind", _("Choose person or organization."))
+        elif customer.pk and data.kind != customer.kind and customer.people.exists():
+            errors.add("kind", _("An organization with people cannot become a person."))
+        else:
+            customer.kind = data.kind
+    if data.name is not None:
+        name = " ".join(data.name.split())
+        if not name:
+            errors.add("name", _("This field is required."))
+        elif len(name) > NAME_MAX:
+            errors.add("name", _("At most %(n)d characters.") % {"n": NAME_MAX})
+        else:
+            customer.name = name
+            customer.sort_name = fold(name)[:200]
+    elif not customer.pk:
+        errors.add("name", _("This field is required."))
+    for attr, choices in (("stage", Customer.Stage.values), ("source", Customer.Source.values)):
+        value = getattr(data, attr)
+        if value is not None:
+            if value and value not in choices:
+                errors.add(attr, _("“%(v)s” is not one of the available choices.") % {"v": value})
+            elif value or attr == "source":
+                setattr(customer, attr, value)
+    if data.job_title is not None:
+        if len(data.job_title) > 120:
+            errors.add("job_title", _("At most %(n)d characters.") % {"n": 120})
+        customer.job_title = data.job_title.strip()[:120]
+    if data.notes is not None:
+        if len(data.notes) > 10000:
+            errors.add("notes", _("At most %(n)d characters.") % {"n": 10000})
+        customer.notes = data.notes[:10000]
+    if data.birth_date is not None or "birth_date" in data.cleared:
+        customer.birth_date = data.birth_date
+    if data.organization_id is not None:
+        org = (
+            Customer.objects.visible_to(actor)
+            .filter(pk=data.organization_id, kind=Customer.Kind.ORGANIZATION)
+            .first()
+        )
+        if org is None or org.pk == customer.pk:
+            errors.add("organization", _("Choose an organization you can see."))
+        else:
+            customer.organization = org
+    elif "organization" in data.cleared:
+        customer.organization = None
+    if customer.kind == Customer.Kind.ORGANIZATION and customer.organization_id:
+        customer.organization = None
+    if data.tax_id is not None or data.tax_id_type is not None:
+        raw = data.tax_id if data.tax_id is not None else customer.tax_id
+        if raw and raw.strip():
+            try:
+                customer.tax_id_type, customer.tax_id = normalize_tax_id(
+                    raw, data.tax_id_type or ""
+                )
+            except ValidationError as exc:
+                errors.add("tax_id", exc.messages[0])
+        else:
+            customer.tax_id, customer.tax_id_type = "", ""
+    if data.custom is not None:
+        base = customer.custom_data if customer.pk else {}
+        clean, custom_errors = clean_custom_data(customer.kind, data.custom, partial_base=base)
+        for name, messages in custom_errors.items():
+            for message in messages:
+                errors.add(name, message)
+        customer.custom_data = clean
+    elif not customer.pk:
+        _clean, custom_errors = clean_custom_data(customer.kind, {})
+        for name, messages in custom_errors.items():
+            for message in messages:
+                errors.add(name, message)
+
+
+def _tag_objects(names: list[str], errors: _Errors) -> list[Tag]:
+    clean = list(dict.fromkeys(" ".join(n.split())[:60] for n in names if n and n.strip()))
+    if len(clean) > TAGS_MAX:
+        errors.add("tags", _("At most %(n)d tags.") % {"n": TAGS_MAX})
+        return []
+    existing = {t.name.lower(): t for t in Tag.objects.filter(name__in=clean)}
+    tags = []
+    for name in clean:
+        tag = existing.get(name.lower()) or Tag.objects.get_or_create(name=name)[0]
+        tags.append(tag)
+    return tags
+
+
+def _points_summary(points: list[ContactPoint]) -> list[str]:
+    return [p.value for p in points]
+
+
+def _address_shape(a: Address) -> tuple[str, ...]:
+    return (a.label, a.line1, a.line2, a.district, a.city, a.region, a.postal_code, a.country)
+
+
+def _save_related(
+    customer: Customer,
+    data: CustomerData,
+    points: dict[str, list[ContactPoint]],
+    addresses: list[Address] | None,
+    tags: list[Tag] | None,
+) -> dict[str, list[Any]]:
+    """Replace the contact points, addresses and tags that `data` sets; return their changes."""
+    changes: dict[str, list[Any]] = {}
+    for kind, new_points in points.items():
+        old = list(customer.contact_points.filter(kind=kind))
+        before, after = _points_summary(old), _points_summary(new_points)
+        old_shape = [(p.value, p.label, p.is_primary) for p in old]
+        new_shape = [(p.value, p.label, p.is_primary) for p in new_points]
+        if old_shape != new_shape:
+            customer.contact_points.filter(kind=kind).delete()
+            for p in new_points:
+                p.customer = customer
+            ContactPoint.objects.bulk_create(new_points)
+            if before != after:
+                changes[f"{kind}s"] = [before, after]
+    if addresses is not None:
+        old_rows = list(customer.addresses.all())
+        before = [str(a) for a in old_rows]
+        after = [str(a) for a in addresses]
+        if [_address_shape(a) for a in old_rows] != [_address_shape(a) for a in addresses]:
+            customer.addresses.all().delete()
+            for a in addresses:
+                a.customer = customer
+            Address.objects.bulk_create(addresses)
+            changes["addresses"] = [before, after]
+    if tags is not None:
+        before = sorted(t.name for t in customer.tags.all()) if customer.pk else []
+        after = sorted(t.name for t in tags)
+        if before != after:
+            customer.tags.set(tags)
+            changes["tags"] = [before, after]
+    return changes
+
+
+def _validate_related(
+    data: CustomerData, errors: _Errors
+) -> tuple[dict[str, list[ContactPoint]], list[Address] | None, list[Tag] | None]:
+    points: dict[str, list[ContactPoint]] = {}
+    for kind, items, name in (
+        (ContactPoint.Kind.EMAIL, data.emails, "emails"),
+        (ContactPoint.Kind.PHONE, data.phones, "phones"),
+        (ContactPoint.Kind.SOCIAL, data.socials, "socials"),
+    ):
+        if items is not None:
+            points[kind] = _clean_points(kind, items, errors, name)
+    addresses = _clean_addresses(data.addresses, errors) if data.addresses is not None else None
+    tags = _tag_objects(data.tags, errors) if data.tags is not None else None
+    return points, addresses, tags
+
+
+def create_customer(*, actor: Any, data: CustomerData) -> Customer:
+    """Create a customer with its contact points; the actor owns it unless reassigned."""
+    if actor.write_scope() == "none":
+        raise NotAllowed()
+    errors = _Errors()
+    customer = Customer(owner_id=actor.pk)
+    _apply_fields(customer, data, actor, errors)
+    if data.owner_id is not None:
+        _check_owner(actor, data.owner_id, errors)
+        customer.owner_id = data.owner_id
+    with transaction.atomic():
+        points, addresses, tags = _validate_related(data, errors)
+        errors.raise_if_any()
+        persistence.create(
+            customer,
+            actor=actor,
+            save_related=lambda c: _save_related(c, data, points, addresses, tags),
+        )
+        search.index_customers([customer.pk])
+    return customer
+
+
+def update_customer(
+    *, actor: Any, customer: Customer, data: CustomerData, expected_version: int | None
+) -> Customer:
+    """Apply the fields set in `data` if the version still matches (else StaleVersion)."""
+    if not can(actor, "change", customer):
+        raise NotAllowed()
+    errors = _Errors()
+    old_name = customer.name
+    _apply_fields(customer, data, actor, errors)
+    if data.owner_id is not None and data.owner_id != customer.owner_id:
+        if not can(actor, "reassign", customer):
+            errors.add("owner", _("You cannot give customers to this user."))
+        else:
+            _check_owner(actor, data.owner_id, errors)
+        customer.owner_id = data.owner_id
+    with transaction.atomic():
+        points, addresses, tags = _validate_related(data, errors)
+        errors.raise_if_any()
+        related = _save_related(customer, data, points, addresses, tags)
+        persistence.update(
+            customer, actor=actor, expected_version=expected_version, related_changes=related
+        )
+        reindex = [customer.pk]
+        if customer.is_organization and customer.name != old_name:
+            reindex += list(customer.people.values_list("pk", flat=True))
+        search.index_customers(reindex)
+    return customer
+
+
+def delete_customer(*, actor: Any, customer: Customer, expected_version: int | None) -> None:
+    """Delete a customer and its contact points; its people keep existing, unlinked."""
+    if not can(actor, "delete", customer):
+        raise NotAllowed()
+    with transaction.atomic():
+        people = list(customer.people.values_list("pk", flat=True))
+        persistence.delete(customer, actor=actor, expected_version=expected_version)
+        search.index_customers(people)
+
+
+def probable_duplicates(customer: Customer, viewer: Any, *, limit: int = 5) -> QuerySet[Customer]:
+    """Other visible customers sharing a normalised email, phone or tax id with this one."""
+    values = list(
+        customer.contact_points.filter(kind__in=["email", "phone"]).values_list("kind", "value")
+    )
+    condition = Q(pk__in=[])
+    for kind, value in values:
+        condition |= Q(
+            pk__in=ContactPoint.objects.filter(kind=kind, value=value).values("customer_id")
+        )
+    if customer.tax_id:
+        condition |= Q(tax_id=customer.tax_id)
+    return (
+        Customer.objects.visible_to(viewer)
+        .filter(condition)
+        .exclude(pk=customer.pk)
+        .order_by("pk")[:limit]
+    )

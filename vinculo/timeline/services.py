@@ -1,0 +1,330 @@
+"""Writers of the logbook: interactions, attachments and tasks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import mimetypes
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from vinculo.core import persistence
+from vinculo.core.errors import NotAllowed, ValidationFailed
+from vinculo.core.permissions import can, owner_in_scope
+from vinculo.customers.models import Customer
+from vinculo.timeline.models import Attachment, Channel, Interaction, InteractionLink, Task
+
+SUBJECT_MAX = 200
+BODY_MAX = 50000
+MAX_DURATION = 24 * 3600
+
+
+@dataclass
+class FileIn:
+    name: str
+    content: bytes
+    content_type: str = ""
+
+
+@dataclass
+class InteractionData:
+    channel: str | None = None
+    direction: str | None = None
+    occurred_at: dt.datetime | None = None
+    subject: str | None = None
+    body: str | None = None
+    duration_seconds: int | None = None
+    outcome: str | None = None
+    user_ids: list[int] | None = None
+    other_customer_ids: list[int] | None = None
+    external_id: str | None = None
+    links: list[tuple[str, str]] | None = None
+    files: list[FileIn] = field(default_factory=list)
+
+
+def _errors_add(errors: dict[str, list[str]], name: str, message: str) -> None:
+    errors.setdefault(name, []).append(str(message))
+
+
+def _apply(interaction: Interaction, data: InteractionData, actor: Any) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if data.channel is not None:
+        if data.channel not in Channel.values:
+            _errors_add(errors, "channel", _("Choose a channel."))
+        else:
+            interaction.channel = data.channel
+    elif not interaction.pk:
+        _errors_add(errors, "channel", _("Choose a channel."))
+    if data.direction is not None:
+        if data.direction not in Interaction.Direction.values:
+            _errors_add(errors, "direction", _("Choose inbound, outbound or internal."))
+        else:
+            interaction.direction = data.direction
+    if interaction.channel == Channel.NOTE:
+        interaction.direction = Interaction.Direction.INTERNAL
+    if data.occurred_at is not None:
+        if data.occurred_at > timezone.now() + dt.timedelta(days=366):
+            _errors_add(errors, "occurred_at", _("The date is too far in the future."))
+        else:
+            interaction.occurred_at = data.occurred_at
+    if data.subject is not None:
+        subject = " ".join(data.subject.split())
+        if len(subject) > SUBJECT_MAX:
+            _errors_add(errors, "subject", _("At most %(n)d characters.") % {"n": SUBJECT_MAX})
+        interaction.subject = subject[:SUBJECT_MAX]
+    if data.body is not None:
+        if len(data.body) > BODY_MAX:
+            _errors_add(errors, "body", _("At most %(n)d characters.") % {"n": BODY_MAX})
+        interaction.body = data.body[:BODY_MAX]
+    if data.duration_seconds is not None:
+        if not 0 <= data.duration_seconds <= MAX_DURATION:
+            _errors_add(errors, "duration_seconds", _("Enter a duration up to 24 hours."))
+        else:
+            interaction.duration_seconds = data.duration_seconds
+    if data.outcome is not None:
+        if data.outcome and data.outcome not in Interaction.Outcome.values:
+            _errors_add(errors, "outcome", _("Choose an outcome."))
+        else:
+            interaction.outcome = data.outcome
+    if data.external_id is not None:
+        interaction.external_id = data.external_id.strip()[:200]
+    if not interaction.subject and not interaction.body and not data.files:
+        _errors_add(errors, "body", _("Write a subject or some details."))
+    for f in data.files:
+        if len(f.content) > settings.ATTACHMENT_MAX_BYTES:
+            _errors_add(
+                errors,
+                "files",
+                _("“%(name)s” is larger than %(mb)d MB.")
+                % {"name": f.name, "mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)},
+            )
+    return errors
+
+
+def _people(data: InteractionData, actor: Any, errors: dict[str, list[str]]) -> tuple[list, list]:
+    from django.contrib.auth import get_user_model
+
+    users: list = []
+    customers: list = []
+    if data.user_ids is not None:
+        users = list(get_user_model().objects.filter(pk__in=data.user_ids, is_active=True))
+        if len(users) != len(set(data.user_ids)):
+            _errors_add(errors, "users", _("Unknown user."))
+    if data.other_customer_ids is not None:
+        customers = list(Customer.objects.visible_to(actor).filter(pk__in=data.other_customer_ids))
+        if len(customers) != len(set(data.other_customer_ids)):
+            _errors_add(errors, "other_customers", _("Choose customers you can see."))
+    return users, customers
+
+
+def _store_files(interaction: Interaction, files: list[FileIn]) -> list[str]:
+    names = []
+    for f in files:
+        digest = hashlib.sha256(f.content).hexdigest()
+        name = (f.name or "file").replace("/", "_").replace("\\", "_")[:255]
+        attachment = Attachment(
+            interaction=interaction,
+            name=name,
+            content_type=(
+                f.content_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
+            )[:100],
+            size=len(f.content),
+            sha256=digest,
+        )
+        attachment.file.save(name, ContentFile(f.content), save=False)
+        attachment.save()
+        names.append(name)
+    return names
+
+
+def log_interaction(*, actor: Any, customer: Customer, data: InteractionData) -> Interaction:
+    """Add a contact to the customer's timeline. A repeated external_id returns the first one."""
+    if not can(actor, "log", customer):
+        raise NotAllowed()
+    interaction = Interaction(customer=customer, created_by=actor if actor.pk else None)
+    errors = _apply(interaction, data, actor)
+    users, others = _people(data, actor, errors)
+    if errors:
+        raise ValidationFailed(errors=errors)
+    if interaction.external_id:
+        existing = Interaction.objects.filter(
+            channel=interaction.channel, external_id=interaction.external_id
+        ).first()
+        if existing is not None:
+            return existing
+
+    def save_related(obj: Interaction) -> dict[str, list[Any]]:
+        related: dict[str, list[Any]] = {}
+        if users:
+            obj.users.set(users)
+            related["users"] = [None, [str(u) for u in users]]
+        if others:
+            obj.other_customers.set(others)
+            related["other_customers"] = [None, [str(c) for c in others]]
+        if data.links:
+            InteractionLink.objects.bulk_create(
+                [
+                    InteractionLink(interaction=obj, target_model=m, target_id=i)
+                    for m, i in data.links
+                ]
+            )
+        if data.files:
+            related["attachments"] = [None, _store_files(obj, data.files)]
+        return related
+
+    try:
+        with transaction.atomic():
+            persistence.create(
+                interaction,
+                actor=actor,
+                save_related=save_related,
+                event_payload={"customer_id": customer.pk, "channel": interaction.channel},
+            )
+    except IntegrityError:
+        # Two deliveries of the same external event raced; the other one won.
+        existing = Interaction.objects.filter(
+            channel=interaction.channel, external_id=interaction.external_id
+        ).first()
+        if existing is None:
+            raise
+        return existing
+    return interaction
+
+
+def update_interaction(
+    *, actor: Any, interaction: Interaction, data: InteractionData, expected_version: int | None
+) -> Interaction:
+    if not can(actor, "change", interaction):
+        raise NotAllowed()
+    errors = _apply(interaction, data, actor)
+    users, others = _people(data, actor, errors)
+    if errors:
+        raise ValidationFailed(errors=errors)
+    with transaction.atomic():
+        related: dict[str, list[Any]] = {}
+        if data.user_ids is not None:
+            before = [str(u) for u in interaction.users.all()]
+            interaction.users.set(users)
+            if before != [str(u) for u in users]:
+                related["users"] = [before, [str(u) for u in users]]
+        if data.other_customer_ids is not None:
+            before = [str(c) for c in interaction.other_customers.all()]
+            interaction.other_customers.set(others)
+            if before != [str(c) for c in others]:
+                related["other_customers"] = [before, [str(c) for c in others]]
+        if data.files:
+            related["attachments"] = [None, _store_files(interaction, data.files)]
+        persistence.update(
+            interaction, actor=actor, expected_version=expected_version, related_changes=related
+        )
+    return interaction
+
+
+def delete_interaction(
+    *, actor: Any, interaction: Interaction, expected_version: int | None
+) -> None:
+    if not can(actor, "delete", interaction):
+        raise NotAllowed()
+    with transaction.atomic():
+        persistence.delete(interaction, actor=actor, expected_version=expected_version)
+
+
+@dataclass
+class TaskData:
+    title: str | None = None
+    notes: str | None = None
+    due_date: dt.date | None = None
+    priority: str | None = None
+    assignee_id: int | None = None
+    customer_id: int | None = None
+    cleared: set[str] = field(default_factory=set)
+
+
+def _apply_task(task: Task, data: TaskData, actor: Any) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if data.title is not None:
+        title = " ".join(data.title.split())
+        if not title:
+            _errors_add(errors, "title", _("This field is required."))
+        elif len(title) > 200:
+            _errors_add(errors, "title", _("At most %(n)d characters.") % {"n": 200})
+        task.title = title[:200]
+    elif not task.pk:
+        _errors_add(errors, "title", _("This field is required."))
+    if data.notes is not None:
+        if len(data.notes) > 10000:
+            _errors_add(errors, "notes", _("At most %(n)d characters.") % {"n": 10000})
+        task.notes = data.notes[:10000]
+    if data.due_date is not None or "due_date" in data.cleared:
+        task.due_date = data.due_date
+    if data.priority is not None:
+        if data.priority not in Task.Priority.values:
+            _errors_add(errors, "priority", _("Choose a priority."))
+        else:
+            task.priority = data.priority
+    if data.assignee_id is not None and data.assignee_id != task.assignee_id:
+        from django.contrib.auth import get_user_model
+
+        exists = get_user_model().objects.filter(pk=data.assignee_id, is_active=True).exists()
+        if not exists:
+            _errors_add(errors, "assignee", _("Unknown user."))
+        elif data.assignee_id != actor.pk and not owner_in_scope(
+            actor, actor.read_scope(), data.assignee_id
+        ):
+            _errors_add(errors, "assignee", _("You cannot assign tasks to this user."))
+        else:
+            task.assignee_id = data.assignee_id
+    if data.customer_id is not None:
+        customer = Customer.objects.visible_to(actor).filter(pk=data.customer_id).first()
+        if customer is None:
+            _errors_add(errors, "customer", _("Choose a customer you can see."))
+        else:
+            task.customer = customer
+    elif "customer" in data.cleared:
+        task.customer = None
+    return errors
+
+
+def create_task(*, actor: Any, data: TaskData) -> Task:
+    """Create a task, assigned to the actor unless another (visible) user is chosen."""
+    task = Task(assignee_id=actor.pk, created_by_id=actor.pk)
+    errors = _apply_task(task, data, actor)
+    if errors:
+        raise ValidationFailed(errors=errors)
+    with transaction.atomic():
+        persistence.create(task, actor=actor)
+    return task
+
+
+def update_task(*, actor: Any, task: Task, data: TaskData, expected_version: int | None) -> Task:
+    if not can(actor, "change", task):
+        raise NotAllowed()
+    errors = _apply_task(task, data, actor)
+    if errors:
+        raise ValidationFailed(errors=errors)
+    with transaction.atomic():
+        persistence.update(task, actor=actor, expected_version=expected_version)
+    return task
+
+
+def set_task_done(*, actor: Any, task: Task, done: bool, expected_version: int | None) -> Task:
+    """Mark a task done (or open again)."""
+    if not can(actor, "change", task):
+        raise NotAllowed()
+    task.done_at = timezone.now() if done else None
+    with transaction.atomic():
+        persistence.update(task, actor=actor, expected_version=expected_version)
+    return task
+
+
+def delete_task(*, actor: Any, task: Task, expected_version: int | None) -> None:
+    if not can(actor, "delete", task):
+        raise NotAllowed()
+    with transaction.atomic():
+        persistence.delete(task, actor=actor, expected_version=expected_version)

@@ -1,0 +1,111 @@
+"""Keyset (cursor) pagination: every page costs one index range scan, at any depth.
+
+A cursor is an opaque, URL-safe token holding the sort key of the row next to the page
+boundary; no COUNT(*) and no OFFSET are ever run.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from vinculo.core.errors import ValidationFailed
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    next_cursor: str | None = None
+    prev_cursor: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _encode(values: list[Any], direction: str) -> str:
+    plain = [v.isoformat() if isinstance(v, dt.datetime | dt.date) else v for v in values]
+    raw = json.dumps({"k": plain, "d": direction}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(cursor: str, model: type[models.Model], fields: list[str]) -> tuple[list[Any], str]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        values, direction = data["k"], data["d"]
+        if direction not in ("n", "p") or len(values) != len(fields):
+            raise ValueError
+        out = []
+        for name, value in zip(fields, values, strict=True):
+            f = model._meta.get_field(name)
+            if value is None:
+                out.append(None)
+            elif isinstance(f, models.DateTimeField):
+                out.append(dt.datetime.fromisoformat(value))
+            elif isinstance(f, models.DateField):
+                out.append(dt.date.fromisoformat(value))
+            elif isinstance(f, models.IntegerField | models.AutoField):
+                out.append(int(value))
+            else:
+                out.append(str(value))
+        return out, direction
+    except (ValueError, KeyError, TypeError, json.JSONDecodeError, UnicodeDecodeError):
+        raise ValidationFailed(
+            _("The page link is invalid or out of date."),
+            errors={"cursor": [_("The page link is invalid or out of date.")]},
+        ) from None
+
+
+def _after(fields: list[str], descending: list[bool], values: list[Any]) -> Q:
+    """Rows strictly after `values` in the (f1, f2, …) order, as a lexicographic OR chain."""
+    condition = Q(pk__in=[])
+    for i, name in enumerate(fields):
+        op = "lt" if descending[i] else "gt"
+        term = Q(**{f"{name}__{op}": values[i]})
+        for j in range(i):
+            term &= Q(**{fields[j]: values[j]})
+        condition |= term
+    return condition
+
+
+def keyset_page(
+    queryset: models.QuerySet, *, order: list[str], cursor: str | None, size: int
+) -> Page:
+    """One page of `queryset` in `order` (the last key must be unique, e.g. "id" or "-id")."""
+    fields = [o.lstrip("-") for o in order]
+    descending = [o.startswith("-") for o in order]
+    model = queryset.model
+    direction = "n"
+    if cursor:
+        values, direction = _decode(cursor, model, fields)
+        if direction == "n":
+            queryset = queryset.filter(_after(fields, descending, values))
+        else:
+            queryset = queryset.filter(_after(fields, [not d for d in descending], values))
+    ordering = (
+        order if direction == "n" else [o[1:] if o.startswith("-") else f"-{o}" for o in order]
+    )
+    rows = list(queryset.order_by(*ordering)[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    if direction == "p":
+        rows.reverse()
+    page = Page(items=rows)
+    if not rows:
+        return page
+
+    def key(obj: Any) -> list[Any]:
+        return [getattr(obj, f) for f in fields]
+
+    if direction == "n":
+        page.next_cursor = _encode(key(rows[-1]), "n") if more else None
+        page.prev_cursor = _encode(key(rows[0]), "p") if cursor else None
+    else:
+        page.prev_cursor = _encode(key(rows[0]), "p") if more else None
+        page.next_cursor = _encode(key(rows[-1]), "n")
+    return page

@@ -1,0 +1,50 @@
+"""Helpers every page view uses: htmx-aware rendering, visible-object lookup, error mapping."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.db import models
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from vinculo.core.errors import DomainError
+
+M = TypeVar("M", bound=models.Model)
+
+
+def render_page(
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any] | None = None,
+    *,
+    partial: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The fragment `partial` for htmx requests (unless they boost a whole page), else `template`."""
+    htmx = getattr(request, "htmx", None)
+    name = partial if partial and htmx and not htmx.boosted else template
+    return render(request, name, context or {}, status=status)
+
+
+def get_visible(model: type[M], user: Any, pk: Any) -> M:
+    """The record if `user` may read it, else 404 — never 403, so ids of others' records
+    do not even reveal that they exist."""
+    obj = model.objects.visible_to(user).filter(pk=pk).first()  # type: ignore[attr-defined]
+    if obj is None:
+        raise Http404
+    return obj
+
+
+def add_domain_errors(form: Any, exc: DomainError, field_map: dict[str, str] | None = None) -> None:
+    """Show a service's field errors on a Django form (unknown fields go to the top)."""
+    field_map = field_map or {}
+    if not exc.errors:
+        form.add_error(None, exc.message)
+        return
+    for name, messages in exc.errors.items():
+        target = field_map.get(name, name.split(".")[0])
+        if target not in form.fields:
+            target = None
+        for message in messages:
+            form.add_error(target, message)

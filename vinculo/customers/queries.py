@@ -1,0 +1,179 @@
+"""Read side of customers: the one filter set the list page and the API share, sort orders
+that match indexes, and keyset pages."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from vinculo.core.errors import ValidationFailed
+from vinculo.core.pagination import Page, keyset_page
+from vinculo.customers.custom_fields import active_definitions, clean_value
+from vinculo.customers.models import ContactPoint, Customer, CustomFieldDefinition, Tag
+
+# Each sort order is backed by an index ending in id (see Customer.Meta.indexes).
+SORTS: dict[str, tuple[list[str], Any]] = {
+    "name": (["sort_name", "id"], gettext_lazy("Name (A–Z)")),
+    "-name": (["-sort_name", "-id"], gettext_lazy("Name (Z–A)")),
+    "-updated": (["-updated_at", "-id"], gettext_lazy("Recently updated")),
+    "updated": (["updated_at", "id"], gettext_lazy("Least recently updated")),
+}
+DEFAULT_SORT = "-updated"
+CUSTOM_PREFIX = "cf_"
+
+
+@dataclass
+class CustomerFilter:
+    """Validated list filters. Build it with `from_params` from a query string or API call."""
+
+    kind: str = ""
+    stage: str = ""
+    source: str = ""
+    owner: str = ""  # "me", "none" or a user id
+    tag: str = ""
+    organization: int | None = None
+    q: str = ""
+    sort: str = DEFAULT_SORT
+    custom: list[tuple[str, str, Any]] = field(default_factory=list)  # (key, op, value)
+
+    @classmethod
+    def from_params(cls, params: Mapping[str, Any]) -> CustomerFilter:
+        errors: dict[str, list[str]] = {}
+        f = cls()
+
+        def pick(name: str, allowed: list[str]) -> str:
+            value = str(params.get(name) or "").strip()
+            if value and value not in allowed:
+                errors[name] = [_("“%(v)s” is not one of the available choices.") % {"v": value}]
+                return ""
+            return value
+
+        f.kind = pick("kind", Customer.Kind.values)
+        f.stage = pick("stage", Customer.Stage.values)
+        f.source = pick("source", Customer.Source.values)
+        f.sort = pick("sort", list(SORTS)) or DEFAULT_SORT
+        owner = str(params.get("owner") or "").strip()
+        if owner and owner not in ("me", "none") and not owner.isdigit():
+            errors["owner"] = [_("Choose a user.")]
+        else:
+            f.owner = owner
+        f.tag = str(params.get("tag") or "").strip()[:60]
+        org = str(params.get("organization") or "").strip()
+        if org:
+            if org.isdigit():
+                f.organization = int(org)
+            else:
+                errors["organization"] = [_("Choose an organization.")]
+        f.q = str(params.get("q") or "").strip()[:200]
+        definitions = {d.key: d for d in active_definitions()}
+        for name in params:
+            if not name.startswith(CUSTOM_PREFIX):
+                continue
+            key, _sep, op = name[len(CUSTOM_PREFIX) :].partition("__")
+            raw = params.get(name)
+            if raw in (None, ""):
+                continue
+            definition = definitions.get(key)
+            if definition is None:
+                errors[name] = [_("Unknown custom field.")]
+                continue
+            ranged = definition.field_type in (
+                CustomFieldDefinition.FieldType.NUMBER,
+                CustomFieldDefinition.FieldType.DATE,
+            )
+            if op not in ("", "gte", "lte") or (op and not ranged):
+                errors[name] = [_("Unknown filter.")]
+                continue
+            try:
+                f.custom.append((key, op, clean_value(definition, raw)))
+            except ValueError as exc:
+                errors[name] = [str(exc)]
+        if errors:
+            raise ValidationFailed(errors=errors)
+        return f
+
+    def apply(self, queryset: QuerySet[Customer], user: Any) -> QuerySet[Customer]:
+        qs = queryset
+        if self.kind:
+            qs = qs.filter(kind=self.kind)
+        if self.stage:
+            qs = qs.filter(stage=self.stage)
+        if self.source:
+            qs = qs.filter(source=self.source)
+        if self.owner == "me":
+            qs = qs.filter(owner_id=user.pk)
+        elif self.owner == "none":
+            qs = qs.filter(owner__isnull=True)
+        elif self.owner:
+            qs = qs.filter(owner_id=int(self.owner))
+        if self.tag:
+            tag = Tag.objects.filter(name=self.tag).first()
+            qs = qs.filter(tags=tag) if tag else qs.none()
+        if self.organization:
+            qs = qs.filter(organization_id=self.organization)
+        for key, op, value in self.custom:
+            lookup = f"custom_data__{key}" + (f"__{op}" if op else "")
+            qs = qs.filter(**{lookup: value})
+        return qs
+
+    def is_filtered(self) -> bool:
+        return bool(
+            self.kind
+            or self.stage
+            or self.source
+            or self.owner
+            or self.tag
+            or self.organization
+            or self.q
+            or self.custom
+        )
+
+
+def customer_page(user: Any, flt: CustomerFilter, *, cursor: str | None, size: int) -> Page:
+    """A page of customers visible to `user`. With a text query, the best search matches."""
+    base = Customer.objects.visible_to(user)
+    if flt.q:
+        from vinculo.customers.search import search_customers
+
+        found = search_customers(user, flt.q, limit=size)
+        ids = [c.pk for c in found]
+        matching = set(flt.apply(base.filter(pk__in=ids), user).values_list("pk", flat=True))
+        items = [c for c in found if c.pk in matching]
+        return Page(items=with_list_relations(items))
+    order = SORTS[flt.sort][0]
+    page = keyset_page(flt.apply(base, user), order=order, cursor=cursor, size=size)
+    page.items = with_list_relations(page.items)
+    return page
+
+
+def with_list_relations(customers: list[Customer]) -> list[Customer]:
+    """Attach owner, organization, primary email/phone and tags with a fixed number of queries."""
+    if not customers:
+        return customers
+    ids = [c.pk for c in customers]
+    by_id = {
+        c.pk: c for c in Customer.objects.filter(pk__in=ids).select_related("owner", "organization")
+    }
+    primary: dict[tuple[int, str], str] = {}
+    for point in ContactPoint.objects.filter(
+        customer_id__in=ids, kind__in=["email", "phone"]
+    ).order_by("-is_primary", "position", "id"):
+        primary.setdefault((point.customer_id, point.kind), point.value)
+    tags: dict[int, list[str]] = {}
+    for customer_id, name in Customer.tags.through.objects.filter(customer_id__in=ids).values_list(
+        "customer_id", "tag__name"
+    ):
+        tags.setdefault(customer_id, []).append(name)
+    out = []
+    for c in customers:
+        full = by_id.get(c.pk, c)
+        full.primary_email = primary.get((c.pk, "email"), "")  # type: ignore[attr-defined]
+        full.primary_phone = primary.get((c.pk, "phone"), "")  # type: ignore[attr-defined]
+        full.tag_names = sorted(tags.get(c.pk, []))  # type: ignore[attr-defined]
+        out.append(full)
+    return out

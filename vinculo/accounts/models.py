@@ -61,7 +61,7 @@ class Team(VersionedModel):
         return self.name
 
 
-class User(AbstractUser):
+class User(VersionedModel, AbstractUser):
     """A member of staff. Language and time zone follow the user everywhere."""
 
     role = models.ForeignKey(
@@ -69,9 +69,11 @@ class User(AbstractUser):
     )
     language = models.CharField(_("language"), max_length=10, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
-    version = models.PositiveIntegerField(default=1)
 
     objects = UserManager()
+
+    # Never copy the password hash or sign-in bookkeeping into the audit trail.
+    audit_exclude = ("created_at", "updated_at", "version", "password", "last_login")
 
     class Meta:
         ordering = ["first_name", "last_name", "username"]

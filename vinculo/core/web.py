@@ -21,7 +21,7 @@ def render_page(
     partial: str | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    """The fragment `partial` for htmx requests (unless they boost a whole page), else `template`."""
+    """The fragment `partial` for htmx requests (not boosted ones), else the whole page."""
     htmx = getattr(request, "htmx", None)
     name = partial if partial and htmx and not htmx.boosted else template
     return render(request, name, context or {}, status=status)

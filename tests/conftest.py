@@ -1,6 +1,13 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
+
+# Tests render templates without running collectstatic first: plain static storage, no manifest.
+settings.STORAGES = {
+    **settings.STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 from tests.accounts.factories import make_team, make_user
 

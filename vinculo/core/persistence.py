@@ -17,6 +17,12 @@ from vinculo.core.models import AuditEntry, VersionedModel
 M = TypeVar("M", bound=VersionedModel)
 
 
+def _require_atomic() -> None:
+    # The record, its audit entry and its event must commit together or not at all.
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("persistence helpers must run inside transaction.atomic()")
+
+
 def _event_name(obj: models.Model, verb: str) -> str:
     return f"{obj._meta.model_name}.{verb}"
 
@@ -30,7 +36,7 @@ def create(
 ) -> M:
     """Insert `obj`, then its related rows (`save_related` returns their {name: [old, new]}),
     audit every value and emit "<model>.created"."""
-    assert transaction.get_connection().in_atomic_block, "call inside transaction.atomic()"
+    _require_atomic()
     obj.version = 1
     obj.save(force_insert=True)
     obj._loaded_values = obj.audit_snapshot()  # type: ignore[attr-defined]
@@ -55,7 +61,7 @@ def update(
     The check is a conditional UPDATE … WHERE version = expected, so two concurrent saves
     of the same version cannot both win, on SQLite or PostgreSQL alike.
     """
-    assert transaction.get_connection().in_atomic_block, "call inside transaction.atomic()"
+    _require_atomic()
     loaded = getattr(obj, "_loaded_values", None)
     if loaded is None:
         raise ValueError("update() needs a record loaded from the database")
@@ -98,7 +104,7 @@ def touch(obj: M, *, actor: Any, expected_version: int | None, changes: dict[str
 
 def delete(obj: M, *, actor: Any, expected_version: int | None) -> None:
     """Delete `obj` if its version still matches, auditing the last values."""
-    assert transaction.get_connection().in_atomic_block, "call inside transaction.atomic()"
+    _require_atomic()
     model = type(obj)
     expected = obj.version if expected_version is None else expected_version
     pk = obj.pk

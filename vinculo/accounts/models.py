@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from typing import Any
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -70,8 +70,6 @@ class User(VersionedModel, AbstractUser):
     language = models.CharField(_("language"), max_length=10, blank=True)
     time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
 
-    objects = UserManager()
-
     # Never copy the password hash or sign-in bookkeeping into the audit trail.
     audit_exclude = ("created_at", "updated_at", "version", "password", "last_login")
 
@@ -85,22 +83,22 @@ class User(VersionedModel, AbstractUser):
 
     @property
     def role_code(self) -> str:
-        return self.role.code if self.role_id else ""
+        return self.role.code if self.role is not None else ""
 
     def read_scope(self) -> str:
         if self.is_superuser:
             return Scope.ALL
-        return self.role.read_scope if self.role_id else Scope.NONE
+        return self.role.read_scope if self.role is not None else Scope.NONE
 
     def write_scope(self) -> str:
         if self.is_superuser:
             return Scope.ALL
-        return self.role.write_scope if self.role_id else Scope.NONE
+        return self.role.write_scope if self.role is not None else Scope.NONE
 
     def has_capability(self, name: str) -> bool:
         if self.is_superuser:
             return True
-        return bool(self.role_id and getattr(self.role, name, False))
+        return bool(self.role is not None and getattr(self.role, name, False))
 
     @property
     def is_administrator(self) -> bool:

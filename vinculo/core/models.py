@@ -24,9 +24,9 @@ class VersionedModel(models.Model):
         abstract = True
 
     @classmethod
-    def from_db(cls, db: Any, field_names: Any, values: Any) -> Any:
+    def from_db(cls, db: Any, field_names: Any, values: Any) -> Any:  # type: ignore[override]
         instance = super().from_db(db, field_names, values)
-        instance._loaded_values = instance.audit_snapshot()
+        instance._loaded_values = instance.audit_snapshot()  # type: ignore[attr-defined]
         return instance
 
     def audit_snapshot(self) -> dict[str, Any]:

@@ -40,7 +40,7 @@ def _decode(cursor: str, model: type[models.Model], fields: list[str]) -> tuple[
         values, direction = data["k"], data["d"]
         if direction not in ("n", "p") or len(values) != len(fields):
             raise ValueError
-        out = []
+        out: list[Any] = []
         for name, value in zip(fields, values, strict=True):
             f = model._meta.get_field(name)
             if value is None:

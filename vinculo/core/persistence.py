@@ -71,7 +71,7 @@ def update(
     changes.update(related_changes or {})
     model = type(obj)
     if not changes:
-        if not model.objects.filter(pk=obj.pk, version=expected_version).exists():
+        if not model._default_manager.filter(pk=obj.pk, version=expected_version).exists():
             raise StaleVersion()
         return obj
     values: dict[str, Any] = {}
@@ -79,7 +79,7 @@ def update(
         if field.name in changes:
             values[field.attname] = getattr(obj, field.attname)
     now = timezone.now()
-    rows = model.objects.filter(pk=obj.pk, version=expected_version).update(
+    rows = model._default_manager.filter(pk=obj.pk, version=expected_version).update(
         **values, version=F("version") + 1, updated_at=now
     )
     if rows != 1:
@@ -109,7 +109,7 @@ def delete(obj: M, *, actor: Any, expected_version: int | None) -> None:
     expected = obj.version if expected_version is None else expected_version
     pk = obj.pk
     before = obj.audit_snapshot()
-    locked = model.objects.filter(pk=pk, version=expected).update(version=F("version") + 1)
+    locked = model._default_manager.filter(pk=pk, version=expected).update(version=F("version") + 1)
     if locked != 1:
         raise StaleVersion()
     events.emit(_event_name(obj, "deleted"), obj, actor=actor)
@@ -120,4 +120,4 @@ def delete(obj: M, *, actor: Any, expected_version: int | None) -> None:
         changes={k: [v, None] for k, v in before.items() if v not in (None, "", [], {})},
         object_id=pk,
     )
-    model.objects.filter(pk=pk).delete()
+    model._default_manager.filter(pk=pk).delete()

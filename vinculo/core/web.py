@@ -43,8 +43,7 @@ def add_domain_errors(form: Any, exc: DomainError, field_map: dict[str, str] | N
         form.add_error(None, exc.message)
         return
     for name, messages in exc.errors.items():
-        target = field_map.get(name, name.split(".")[0])
-        if target not in form.fields:
-            target = None
+        wanted = field_map.get(name, name.split(".")[0])
+        target = wanted if wanted in form.fields else None
         for message in messages:
             form.add_error(target, message)

@@ -3,13 +3,23 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 
+from tests.accounts.factories import make_team, make_user
+
 # Tests render templates without running collectstatic first: plain static storage, no manifest.
 settings.STORAGES = {
     **settings.STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-from tests.accounts.factories import make_team, make_user
+
+# The production hashers (argon2 first), kept for the test that checks them.
+PRODUCTION_HASHERS = list(settings.PASSWORD_HASHERS)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """argon2 costs ~0.3 s per hash by design; tests hash hundreds of times."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

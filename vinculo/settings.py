@@ -146,6 +146,7 @@ PHONE_DEFAULT_REGION = _env("PHONE_DEFAULT_REGION", "BR")
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VINCULO_HOME / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

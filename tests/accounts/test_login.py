@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from tests.accounts.factories import PASSWORD
+from vinculo.accounts.models import LoginFailure
+
+LOGIN = reverse("accounts:login")
+START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
+
+
+def _login(client, username, password, address="10.0.0.1", **extra):
+    return client.post(
+        LOGIN, {"username": username, "password": password, **extra}, REMOTE_ADDR=address
+    )
+
+
+def _signed_in(client) -> bool:
+    return "_auth_user_id" in client.session
+
+
+def test_login_page_is_narrow_and_labelled(client, db):
+    response = client.get(LOGIN)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<main id="main" class="narrow">' in html
+    assert '<label for="id_username">' in html and '<label for="id_password">' in html
+
+
+def test_correct_password_signs_in_and_goes_to_customers(client, owner):
+    response = _login(client, "owner", PASSWORD)
+    assert response.status_code == 302 and response.url == reverse("customers:list")
+    assert _signed_in(client)
+
+
+def test_safe_next_is_followed_and_foreign_next_ignored(client, owner):
+    response = _login(client, "owner", PASSWORD, next="/accounts/profile/")
+    assert response.url == "/accounts/profile/"
+    client.post(reverse("accounts:logout"))
+    response = _login(client, "owner", PASSWORD, next="https://evil.example/steal")
+    assert response.url == reverse("customers:list")
+
+
+def test_wrong_password_shows_one_message_and_is_counted(client, owner):
+    response = _login(client, "owner", "nope")
+    assert response.status_code == 200 and not _signed_in(client)
+    assert "Wrong username or password." in response.content.decode()
+    assert LoginFailure.objects.filter(username="owner", ip_address="10.0.0.1").count() == 1
+
+
+def test_inactive_user_cannot_sign_in(client, owner):
+    owner.is_active = False
+    owner.save(update_fields=["is_active"])
+    assert _login(client, "owner", PASSWORD).status_code == 200
+    assert not _signed_in(client)
+
+
+def test_limit_reached_refuses_correct_password_until_window_passes(client, owner, settings):
+    with time_machine.travel(START, tick=False) as traveller:
+        for _ in range(settings.LOGIN_FAILURE_LIMIT):
+            _login(client, "OWNER ", "nope")
+        response = _login(client, "owner", PASSWORD)
+        assert response.status_code == 429 and not _signed_in(client)
+        assert "Try again in 15 minutes." in response.content.decode()
+        assert response["Retry-After"] == str(settings.LOGIN_FAILURE_WINDOW_SECONDS)
+
+        traveller.shift(dt.timedelta(minutes=14, seconds=30))
+        response = _login(client, "owner", PASSWORD)
+        assert response.status_code == 429 and "Try again in 1 minute." in response.content.decode()
+
+        traveller.shift(dt.timedelta(seconds=31))
+        response = _login(client, "owner", PASSWORD)
+        assert response.status_code == 302 and _signed_in(client)
+        assert not LoginFailure.objects.filter(username="owner").exists()
+
+
+def test_refused_attempts_do_not_extend_the_lock(client, owner, settings):
+    with time_machine.travel(START, tick=False) as traveller:
+        for _ in range(settings.LOGIN_FAILURE_LIMIT):
+            _login(client, "owner", "nope")
+        for _ in range(3):
+            traveller.shift(dt.timedelta(minutes=4))
+            assert _login(client, "owner", "still guessing").status_code == 429
+        traveller.shift(dt.timedelta(minutes=3, seconds=1))  # 15:01 after the first failures
+        assert _login(client, "owner", PASSWORD).status_code == 302
+
+
+def test_failures_from_one_address_lock_that_address_only(client, owner, teammate, settings):
+    with time_machine.travel(START, tick=False):
+        for n in range(settings.LOGIN_FAILURE_LIMIT):
+            _login(client, f"guess{n}", "nope", address="203.0.113.9")
+        response = _login(client, "teammate", PASSWORD, address="203.0.113.9")
+        assert response.status_code == 429 and not _signed_in(client)
+        assert _login(client, "teammate", PASSWORD, address="198.51.100.7").status_code == 302
+
+
+def test_success_clears_the_usernames_failures(client, owner, settings):
+    with time_machine.travel(START, tick=False):
+        for _ in range(settings.LOGIN_FAILURE_LIMIT - 1):
+            _login(client, "owner", "nope")
+        assert _login(client, "owner", PASSWORD).status_code == 302
+        client.post(reverse("accounts:logout"))
+        for _ in range(settings.LOGIN_FAILURE_LIMIT - 1):
+            _login(client, "owner", "nope", address="10.0.0.2")
+        assert _login(client, "owner", PASSWORD, address="10.0.0.3").status_code == 302
+
+
+def test_old_failures_are_purged(client, owner, settings):
+    with time_machine.travel(START, tick=False) as traveller:
+        _login(client, "owner", "nope")
+        traveller.shift(dt.timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS + 1))
+        _login(client, "someone", "nope")
+    assert list(LoginFailure.objects.values_list("username", flat=True)) == ["someone"]
+
+
+def test_lock_message_goes_through_plural_translation(client, owner, settings, monkeypatch):
+    from vinculo.accounts import views
+
+    calls = []
+
+    def fake_ngettext(singular, plural, n):
+        calls.append((singular, plural, n))
+        return "Tente novamente em %(n)d minutos."
+
+    monkeypatch.setattr(views, "ngettext", fake_ngettext)
+    with time_machine.travel(START, tick=False):
+        for _ in range(settings.LOGIN_FAILURE_LIMIT):
+            _login(client, "owner", "nope")
+        response = client.post(
+            LOGIN,
+            {"username": "owner", "password": PASSWORD},
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_ACCEPT_LANGUAGE="pt-BR",
+        )
+    assert response.status_code == 429 and response["Content-Language"] == "pt-br"
+    assert "Tente novamente em 15 minutos." in response.content.decode()
+    assert calls[0][2] == 15 and "%(n)d minutes" in calls[0][1]
+
+
+def test_signed_in_user_visiting_login_is_sent_on(client, owner):
+    client.force_login(owner)
+    assert client.get(LOGIN).url == reverse("customers:list")
+
+
+def test_logout_needs_post(client, owner):
+    client.force_login(owner)
+    assert client.get(reverse("accounts:logout")).status_code == 405
+    assert _signed_in(client)
+    response = client.post(reverse("accounts:logout"))
+    assert response.url == LOGIN and not _signed_in(client)
+
+
+@pytest.mark.parametrize("username", ["", "x" * 151])
+def test_malformed_input_is_a_form_error(client, db, username):
+    response = _login(client, username, "whatever")
+    assert response.status_code == 200 and not LoginFailure.objects.exists()

@@ -86,3 +86,20 @@ def test_duplicates_flagged(owner):
     a = make_customer(owner, name="Ana", emails=["ana@example.com"])
     b = make_customer(owner, name="Ana Maria", emails=["ANA@example.com"])
     assert list(probable_duplicates(b, owner)) == [a]
+
+
+def test_only_all_scope_reassigners_may_clear_the_owner(owner, admin, team):
+    from tests.accounts.factories import make_user
+
+    manager = make_user("manager", team=team)
+    c = make_customer(owner, name="Ana")
+    with pytest.raises(ValidationFailed) as err:
+        update_customer(
+            actor=manager, customer=c, data=CustomerData(cleared={"owner"}), expected_version=None
+        )
+    assert "owner" in err.value.errors
+    c = Customer.objects.get(pk=c.pk)
+    update_customer(
+        actor=admin, customer=c, data=CustomerData(cleared={"owner"}), expected_version=None
+    )
+    assert Customer.objects.get(pk=c.pk).owner_id is None

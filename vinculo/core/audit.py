@@ -26,9 +26,12 @@ def _plain(value: Any) -> Any:
 def snapshot(obj: models.Model) -> dict[str, Any]:
     """JSON-ready values of a record's audited concrete fields, keyed by field name."""
     exclude = set(getattr(obj, "audit_exclude", ()))
+    # Deferred fields (e.g. rows the deletion collector loads with .only()) are skipped:
+    # reading them would reload the row, whose from_db snapshots again, endlessly.
+    deferred = obj.get_deferred_fields()
     values: dict[str, Any] = {}
     for field in obj._meta.concrete_fields:
-        if field.primary_key or field.name in exclude:
+        if field.primary_key or field.name in exclude or field.attname in deferred:
             continue
         values[field.name] = _plain(getattr(obj, field.attname))
     return values

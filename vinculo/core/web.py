@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 
 from vinculo.core.errors import DomainError
 
@@ -21,10 +22,17 @@ def render_page(
     partial: str | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    """The fragment `partial` for htmx requests (not boosted ones), else the whole page."""
+    """The fragment `partial` for htmx requests (not boosted ones), else the whole page.
+
+    A history-restore request (Back after htmx pushed the URL) needs the whole page, and
+    caches must keep the two answers of one URL apart (Vary: HX-Request)."""
     htmx = getattr(request, "htmx", None)
-    name = partial if partial and htmx and not htmx.boosted else template
-    return render(request, name, context or {}, status=status)
+    restore = bool(htmx and htmx.history_restore_request)
+    name = partial if partial and htmx and not htmx.boosted and not restore else template
+    response = render(request, name, context or {}, status=status)
+    if partial:
+        patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 def get_visible(model: type[M], user: Any, pk: Any) -> M:

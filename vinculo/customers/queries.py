@@ -177,3 +177,43 @@ def with_list_relations(customers: list[Customer]) -> list[Customer]:
         full.tag_names = sorted(tags.get(c.pk, []))  # type: ignore[attr-defined]
         out.append(full)
     return out
+
+
+def suggest_customers(user: Any, q: str, *, kind: str = "", limit: int = 10) -> list[Customer]:
+    """A few visible customers matching `q` (optionally of one kind), for choosers in forms.
+
+    Goes through global search, so it stays an index lookup at any table size."""
+    from vinculo.customers.search import search_customers
+
+    if len(q.strip()) < 2:
+        return []
+    found = search_customers(user, q, limit=200 if kind else limit)
+    if kind:
+        found = [c for c in found if c.kind == kind]
+    return found[:limit]
+
+
+def people_of(organization: Customer, user: Any, *, limit: int = 50) -> list[Customer]:
+    """The first people (by name) of an organization that `user` may see."""
+    return list(
+        Customer.objects.visible_to(user)
+        .filter(organization=organization)
+        .select_related("owner")
+        .order_by("sort_name", "id")[:limit]
+    )
+
+
+def staff_in_scope(user: Any, scope: str) -> list[Any]:
+    """Active users within `scope` (own / team / all) of `user`: owner and assignee choices.
+
+    Staff is small (tens to hundreds of people), so a plain list is fine here."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(is_active=True)
+    if scope == "all":
+        return list(users)
+    if scope == "team":
+        return list(users.filter(pk__in=user.teammate_ids()))
+    if scope == "own":
+        return list(users.filter(pk=user.pk))
+    return []

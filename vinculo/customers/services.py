@@ -358,6 +358,11 @@ def update_customer(
         else:
             _check_owner(actor, data.owner_id, errors)
         customer.owner_id = data.owner_id
+    elif "owner" in data.cleared and customer.owner_id is not None:
+        # Unowned customers are visible only to "all" scopes: only such users may unassign.
+        if not can(actor, "reassign", customer) or actor.write_scope() != "all":
+            errors.add("owner", _("Only administrators can leave a customer without an owner."))
+        customer.owner_id = None
     with transaction.atomic():
         points, addresses, tags = _validate_related(data, errors)
         errors.raise_if_any()

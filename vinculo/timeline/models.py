@@ -99,6 +99,8 @@ class Interaction(VersionedModel):
                 fields=["customer", "channel", "-occurred_at", "-id"],
                 name="interaction_channel_idx",
             ),
+            # The logbook across customers (API list without a customer filter).
+            models.Index(fields=["-occurred_at", "-id"], name="interaction_recent_idx"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -6,8 +6,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import F, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
+from vinculo.core.pagination import Page, keyset_page
+from vinculo.core.permissions import scope_q
 from vinculo.customers.models import Customer
 from vinculo.timeline.models import Interaction, Task
 
@@ -36,3 +39,47 @@ def key_figures(customer: Customer, user: Any) -> KeyFigures:
         customer_since=customer.created_at,
         people=customer.people.count() if customer.is_organization else None,
     )
+
+
+TIMELINE_ORDER = ["-occurred_at", "-id"]
+
+
+def timeline_page(
+    customer: Customer, *, channel: str = "", cursor: str | None = None, size: int = 20
+) -> Page:
+    """One page of a customer's timeline, newest first, walked by (occurred_at, id) keys.
+
+    Served by interaction_timeline_idx / interaction_channel_idx at any depth."""
+    qs = Interaction.objects.filter(customer=customer).select_related("created_by")
+    if channel:
+        qs = qs.filter(channel=channel)
+    page = keyset_page(qs, order=TIMELINE_ORDER, cursor=cursor, size=size)
+    prefetch_related_objects(page.items, "attachments")
+    return page
+
+
+def visible_tasks(user: Any) -> QuerySet[Task]:
+    """Tasks whose assignee lies in the user's read scope, plus those the user created."""
+    if user is None or not user.is_authenticated:
+        return Task.objects.none()
+    return Task.objects.filter(
+        scope_q(user, user.read_scope(), "assignee") | Q(created_by_id=user.pk)
+    )
+
+
+def customer_open_tasks(customer: Customer, user: Any, *, limit: int = 50) -> list[Task]:
+    """A customer's open tasks the user may see: overdue and soonest first, undated last."""
+    qs = visible_tasks(user).filter(customer=customer, done_at__isnull=True)
+    order = F("due_date").asc(nulls_last=True)
+    return list(qs.select_related("assignee").order_by(order, "id")[:limit])
+
+
+def my_tasks(user: Any, *, done: bool = False, limit: int = 200) -> list[Task]:
+    """Tasks assigned to the user. Open ones: overdue first, then by due date, undated last
+    (a bounded list served by task_mine_idx). Done ones: most recently done first."""
+    qs = Task.objects.filter(assignee_id=user.pk).select_related("customer")
+    if done:
+        qs = qs.filter(done_at__isnull=False).order_by("-done_at", "-id")
+    else:
+        qs = qs.filter(done_at__isnull=True).order_by(F("due_date").asc(nulls_last=True), "id")
+    return list(qs[:limit])

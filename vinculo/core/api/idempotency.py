@@ -1,0 +1,200 @@
+"""Idempotency-Key for POST: a retried request gets the first answer instead of a duplicate.
+
+The key is reserved by inserting (user, key) first, so the unique constraint decides which
+of two racing requests runs; the successful response is then stored for
+settings.IDEMPOTENCY_TTL_SECONDS (core.jobs prunes older rows). A failed request changed
+nothing (services are transactional), so its reservation is released and the client may
+fix the request and retry with the same key.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import functools
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja.decorators import decorate_view
+from ninja.operation import Operation
+from ninja.utils import contribute_operation_callback
+
+from vinculo.core.api.problems import ApiProblem
+from vinculo.core.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+KEY_MAX = 200
+# A reservation without a stored answer this old belongs to a request that died: reclaim it.
+ABANDONED_AFTER = dt.timedelta(minutes=5)
+REPLAYED_HEADERS = ("Content-Type", "ETag", "Location", "Content-Language")
+
+HEADER_DOC: dict[str, Any] = {
+    "parameters": [
+        {
+            "in": "header",
+            "name": HEADER,
+            "required": False,
+            "description": (
+                "Any unique string (≤ 200 characters). Retrying with the same key and body "
+                "returns the first answer (header Idempotent-Replayed: true) for 24 h."
+            ),
+            "schema": {"type": "string", "maxLength": KEY_MAX},
+        }
+    ]
+}
+
+
+def request_hash(request: HttpRequest) -> str:
+    """sha256 of method, path with query and body. Multipart bodies are hashed by their
+    fields and file contents, since their boundary changes on every retry."""
+    digest = hashlib.sha256()
+    digest.update(f"{request.method}\n{request.get_full_path()}\n".encode())
+    if request.content_type == "multipart/form-data":
+        for name in sorted(request.POST):
+            for value in request.POST.getlist(name):
+                digest.update(f"f:{name}={value}\n".encode())
+        for name in sorted(request.FILES):
+            for upload in request.FILES.getlist(name):
+                digest.update(f"u:{name}={upload.name}:{upload.size}\n".encode())
+                for chunk in upload.chunks():
+                    digest.update(chunk)
+                upload.seek(0)
+    else:
+        digest.update(request.body)
+    return digest.hexdigest()
+
+
+def _key(request: HttpRequest) -> str | None:
+    if HEADER not in request.headers:
+        return None
+    key = request.headers[HEADER].strip()
+    if not key or len(key) > KEY_MAX:
+        raise ApiProblem(
+            400,
+            "invalid_idempotency_key",
+            _("Idempotency-Key must have 1 to %(n)d characters.") % {"n": KEY_MAX},
+        )
+    return key
+
+
+def _replay(record: IdempotencyRecord) -> HttpResponse:
+    headers = dict(record.response_headers or {})
+    response = HttpResponse(
+        bytes(record.response_body or b""),
+        status=record.status_code or 200,
+        content_type=headers.pop("Content-Type", "application/json; charset=utf-8"),
+    )
+    for name, value in headers.items():
+        response[name] = value
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def reserve(user: Any, key: str, digest: str) -> IdempotencyRecord | HttpResponse:
+    """The new reservation to run the request under, or the stored response to replay.
+    Raises ApiProblem for a reused key (422) or a request still running (409)."""
+    for _attempt in range(3):
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                return IdempotencyRecord.objects.create(user=user, key=key, request_hash=digest)
+        except IntegrityError:
+            pass
+        existing = IdempotencyRecord.objects.filter(user=user, key=key).first()
+        if existing is None:
+            continue  # released in between: try the insert again
+        if existing.created_at < now - dt.timedelta(seconds=settings.IDEMPOTENCY_TTL_SECONDS):
+            # Expired: remove it (only if nobody renewed it meanwhile) and insert again.
+            IdempotencyRecord.objects.filter(
+                pk=existing.pk, created_at=existing.created_at
+            ).delete()
+            continue
+        if existing.request_hash != digest:
+            raise ApiProblem(
+                422,
+                "idempotency_key_reused",
+                _("Use a new Idempotency-Key for a different request."),
+            )
+        if existing.status_code is not None:
+            return _replay(existing)
+        if existing.created_at < now - ABANDONED_AFTER:
+            # The first request died without answering; take its reservation over, once.
+            claimed = IdempotencyRecord.objects.filter(
+                pk=existing.pk, status_code__isnull=True, created_at=existing.created_at
+            ).update(created_at=now)
+            if claimed:
+                existing.created_at = now
+                return existing
+            continue
+        raise ApiProblem(
+            409,
+            "idempotency_in_progress",
+            _("Wait for the first request with this key to finish, then retry."),
+            headers={"Retry-After": "1"},
+        )
+    raise ApiProblem(409, "idempotency_in_progress", headers={"Retry-After": "1"})
+
+
+def store(record: IdempotencyRecord, response: HttpResponseBase) -> None:
+    """Keep a successful answer for replay; release the key after a failure."""
+    if 200 <= response.status_code < 300 and isinstance(response, HttpResponse):
+        headers = {h: response[h] for h in REPLAYED_HEADERS if h in response}
+        IdempotencyRecord.objects.filter(pk=record.pk).update(
+            status_code=response.status_code,
+            response_body=response.content,
+            response_headers=headers,
+        )
+    else:
+        IdempotencyRecord.objects.filter(pk=record.pk, status_code__isnull=True).delete()
+
+
+_ATTR = "_vinculo_idempotency"
+
+
+def _wrap_view(operation: Operation) -> None:
+    """Inside the operation (after auth and input validation): reserve or replay."""
+    view = operation.view_func
+
+    @functools.wraps(view)
+    def guarded(request: HttpRequest, **values: Any) -> Any:
+        key = _key(request)
+        if key is None:
+            return view(request, **values)
+        outcome = reserve(request.auth, key, request_hash(request))  # type: ignore[attr-defined]
+        if isinstance(outcome, HttpResponse):
+            return outcome
+        setattr(request, _ATTR, outcome)
+        return view(request, **values)
+
+    operation.view_func = guarded
+    extra = copy.deepcopy(operation.openapi_extra or {})  # never mutate a shared dict
+    extra.setdefault("parameters", []).extend(copy.deepcopy(HEADER_DOC["parameters"]))
+    operation.openapi_extra = extra
+
+
+def _store_after(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    """Around the operation: once the final response exists (errors included), store it."""
+
+    @functools.wraps(run)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = run(request, *args, **kwargs)
+        record = getattr(request, _ATTR, None)
+        if record is not None:
+            delattr(request, _ATTR)
+            store(record, response)
+        return response
+
+    return wrapper
+
+
+def idempotent(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a POST operation as honouring Idempotency-Key (put it under @router.post)."""
+    contribute_operation_callback(func, _wrap_view)
+    return decorate_view(_store_after)(func)

@@ -1,0 +1,61 @@
+"""Display filters for customer data: phones, tax ids, custom field values, contact points."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import template
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from vinculo.customers.models import CustomFieldDefinition
+from vinculo.customers.normalize import format_phone, format_tax_id
+
+register = template.Library()
+
+
+@register.filter
+def phone(value: str | None) -> str:
+    """An E.164 phone in readable form ("(11) 98765-4321" or "+351 912 345 678")."""
+    return format_phone(value) if value else ""
+
+
+@register.filter
+def tax_id(customer: Any) -> str:
+    """The customer's tax id formatted for its type (CPF 111.444.777-35, CNPJ, NIF…)."""
+    number = getattr(customer, "tax_id", "")
+    return format_tax_id(getattr(customer, "tax_id_type", ""), number) if number else ""
+
+
+@register.filter
+def social_handle(value: str | None) -> str:
+    """The handle part of a stored "platform:handle" value."""
+    return (value or "").split(":", 1)[-1]
+
+
+@register.filter
+def custom_value(value: Any, definition: CustomFieldDefinition) -> str:
+    """A stored custom field value formatted for its type in the current language."""
+    if value is None or value == "":
+        return ""
+    kind = definition.field_type
+    if kind == CustomFieldDefinition.FieldType.BOOLEAN:
+        return _("Yes") if value is True else _("No")
+    if kind == CustomFieldDefinition.FieldType.DATE:
+        try:
+            return formats.date_format(dt.date.fromisoformat(str(value)), "SHORT_DATE_FORMAT")
+        except ValueError:
+            return str(value)
+    if kind == CustomFieldDefinition.FieldType.NUMBER:
+        return formats.number_format(value, use_l10n=True)
+    return str(value)
+
+
+@register.filter
+def get_item(mapping: Any, key: Any) -> Any:
+    """`mapping[key]` for templates (custom field values by key)."""
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None

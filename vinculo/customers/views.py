@@ -1,0 +1,433 @@
+"""Customer pages: list, global search, create/edit/delete, the 360 page, org chooser."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from vinculo.core.audit import history
+from vinculo.core.errors import NotAllowed, StaleVersion, ValidationFailed
+from vinculo.core.permissions import can
+from vinculo.core.web import get_visible, render_page
+from vinculo.customers import queries
+from vinculo.customers.custom_fields import active_definitions
+from vinculo.customers.forms import CustomerForm, DeleteForm, initial_from
+from vinculo.customers.models import Customer, CustomFieldDefinition
+from vinculo.customers.search import search_customers
+from vinculo.customers.services import (
+    create_customer,
+    delete_customer,
+    probable_duplicates,
+    update_customer,
+)
+from vinculo.timeline import views as timeline_views
+
+PAGE_SIZE = 50
+SEARCH_DROPDOWN = 8
+SEARCH_PAGE = 50
+SEARCH_MIN_CHARS = 2
+
+
+# --- list ---------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def customer_list(request: HttpRequest) -> HttpResponse:
+    """Filtered, sorted customers one keyset page at a time (no total count, no OFFSET)."""
+    user: Any = request.user
+    definitions = active_definitions()
+    errors: dict[str, list[str]] = {}
+    page = None
+    try:
+        flt = queries.CustomerFilter.from_params(request.GET)
+    except ValidationFailed as exc:
+        flt, errors = queries.CustomerFilter(), exc.errors
+    if not errors:
+        try:
+            page = queries.customer_page(
+                user, flt, cursor=request.GET.get("cursor") or None, size=PAGE_SIZE
+            )
+        except ValidationFailed as exc:
+            errors = exc.errors
+    context = {
+        "nav": "customers",
+        "flt": flt,
+        "page": page,
+        "errors": errors,
+        "error_labels": _filter_labels(definitions),
+        "params": request.GET,
+        "sorts": [(key, label) for key, (_order, label) in queries.SORTS.items()],
+        "kinds": Customer.Kind.choices,
+        "stages": Customer.Stage.choices,
+        "sources": Customer.Source.choices,
+        "owners": queries.staff_in_scope(user, user.read_scope()),
+        "definitions": definitions,
+        "can_create": user.write_scope() != "none",
+    }
+    return render_page(
+        request, "customers/list.html", context, partial="customers/_customer_table.html"
+    )
+
+
+def _filter_labels(definitions: list[CustomFieldDefinition]) -> dict[str, str]:
+    labels = {
+        "kind": _("Type"),
+        "stage": _("Lifecycle stage"),
+        "source": _("Source"),
+        "owner": _("Owner"),
+        "organization": _("Organization"),
+        "sort": _("Sort"),
+        "cursor": _("Page"),
+    }
+    for d in definitions:
+        labels[f"cf_{d.key}"] = d.label
+        labels[f"cf_{d.key}__gte"] = f"{d.label} ≥"
+        labels[f"cf_{d.key}__lte"] = f"{d.label} ≤"
+    return labels
+
+
+# --- search -------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def customer_search(request: HttpRequest) -> HttpResponse:
+    """Global search: a dropdown fragment for the top bar (htmx), a result page otherwise."""
+    q = (request.GET.get("q") or "").strip()[:200]
+    dropdown = bool(getattr(request, "htmx", False))
+    too_short = len(q) < SEARCH_MIN_CHARS
+    results: list[Customer] = []
+    if not too_short:
+        limit = SEARCH_DROPDOWN if dropdown else SEARCH_PAGE
+        results = queries.with_list_relations(search_customers(request.user, q, limit=limit))
+    context = {
+        "nav": "customers",
+        "q": q,
+        "search_query": q,
+        "results": results,
+        "too_short": too_short,
+        "min_chars": SEARCH_MIN_CHARS,
+        "limit": SEARCH_DROPDOWN if dropdown else SEARCH_PAGE,
+    }
+    return render_page(
+        request, "customers/search.html", context, partial="customers/_search_results.html"
+    )
+
+
+@login_required
+@require_GET
+def customer_suggest(request: HttpRequest) -> HttpResponse:
+    """Radio-button choices for a chooser field (organization of a person, customer of a
+    task), fed by search so it scales to any number of customers."""
+    field = request.GET.get("field", "organization")
+    if field not in ("organization", "customer"):
+        field = "organization"
+    kind = Customer.Kind.ORGANIZATION if field == "organization" else ""
+    q = (request.GET.get(f"{field}_q") or "").strip()[:200]
+    found = queries.suggest_customers(request.user, q, kind=kind, limit=10)
+    selected = None
+    raw = request.GET.get(field) or ""
+    if raw.isdigit():
+        selected = Customer.objects.visible_to(request.user).filter(pk=int(raw)).first()
+    found = [c for c in found if not selected or c.pk != selected.pk]
+    context = {
+        "field": field,
+        "selected": selected,
+        "found": found,
+        "q": q,
+        "too_short": len(q) < SEARCH_MIN_CHARS,
+    }
+    return render_page(request, "customers/_chooser_options.html", context)
+
+
+# --- create / edit / delete ----------------------------------------------------------
+
+
+def _owner_choices(user: Any) -> list[Any] | None:
+    """Users the customer may be given to, or None when this user cannot reassign."""
+    if not user.has_capability("can_reassign"):
+        return None
+    return queries.staff_in_scope(user, user.write_scope())
+
+
+def _organization_choice(user: Any, form: CustomerForm) -> Customer | None:
+    value = form["organization"].value()
+    if value in (None, ""):
+        return None
+    try:
+        pk = int(value)
+    except (TypeError, ValueError):
+        return None
+    return Customer.objects.visible_to(user).filter(pk=pk, kind=Customer.Kind.ORGANIZATION).first()
+
+
+def _form_page(
+    request: HttpRequest,
+    form: CustomerForm,
+    customer: Customer | None,
+    *,
+    status: int = 200,
+    stale: bool = False,
+) -> HttpResponse:
+    kind = form["kind"].value() or Customer.Kind.PERSON
+    context = {
+        "nav": "customers",
+        "form": form,
+        "customer": customer,
+        "organization_choice": _organization_choice(request.user, form),
+        "kind_value": kind,
+        "is_org": kind == Customer.Kind.ORGANIZATION,
+        "stale": stale,
+    }
+    return render_page(request, "customers/form.html", context, status=status)
+
+
+def _after_save(request: HttpRequest, customer: Customer, message: str) -> HttpResponse:
+    messages.success(request, message)
+    duplicates = list(probable_duplicates(customer, request.user))
+    if duplicates:
+        links = format_html_join(
+            ", ",
+            '<a href="{}">{}</a>',
+            ((reverse("customers:detail", args=[d.pk]), d.name) for d in duplicates),
+        )
+        messages.warning(
+            request,
+            format_html("{} {}", _("This customer may be a duplicate of:"), links),
+        )
+    return redirect("customers:detail", pk=customer.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_create(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    if user.write_scope() == "none":
+        raise PermissionDenied
+    definitions = active_definitions()
+    owners = _owner_choices(user)
+    if request.method == "GET":
+        kind = request.GET.get("kind")
+        initial: dict[str, Any] = {
+            "kind": kind if kind in Customer.Kind.values else Customer.Kind.PERSON,
+            "stage": Customer.Stage.LEAD,
+            "owner": user.pk,
+        }
+        org = request.GET.get("organization", "")
+        if org.isdigit():
+            initial["organization"] = int(org)
+        form = CustomerForm(definitions=definitions, owners=owners, initial=initial)
+        return _form_page(request, form, None)
+    form = CustomerForm(request.POST, definitions=definitions, owners=owners)
+    if not form.is_valid():
+        return _form_page(request, form, None, status=422)
+    try:
+        customer = create_customer(actor=user, data=form.to_data())
+    except ValidationFailed as exc:
+        form.add_service_errors(exc)
+        return _form_page(request, form, None, status=422)
+    except NotAllowed:
+        raise PermissionDenied from None
+    return _after_save(request, customer, _("Customer created."))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    customer = get_visible(Customer, user, pk)
+    if not can(user, "change", customer):
+        raise PermissionDenied
+    definitions = active_definitions()
+    owners = _owner_choices(user)
+    if request.method == "GET":
+        form = CustomerForm(
+            definitions=definitions,
+            owners=owners,
+            customer=customer,
+            initial=initial_from(customer, definitions),
+        )
+        return _form_page(request, form, customer)
+    form = CustomerForm(request.POST, definitions=definitions, owners=owners, customer=customer)
+    if not form.is_valid():
+        return _form_page(request, form, customer, status=422)
+    try:
+        update_customer(
+            actor=user,
+            customer=customer,
+            data=form.to_data(),
+            expected_version=form.cleaned_data.get("version"),
+        )
+    except StaleVersion as exc:
+        return _stale_form(request, pk, definitions, owners, exc)
+    except ValidationFailed as exc:
+        # The service set the refused values on this instance; show the stored record.
+        form.add_service_errors(exc)
+        return _form_page(request, form, get_visible(Customer, user, pk), status=422)
+    except NotAllowed:
+        raise PermissionDenied from None
+    return _after_save(request, customer, _("Customer saved."))
+
+
+def _stale_form(
+    request: HttpRequest,
+    pk: int,
+    definitions: list[CustomFieldDefinition],
+    owners: list[Any] | None,
+    exc: StaleVersion,
+) -> HttpResponse:
+    """The form again with what is stored now and the reason; nothing was saved."""
+    current = get_visible(Customer, request.user, pk)
+    form = CustomerForm(
+        definitions=definitions,
+        owners=owners,
+        customer=current,
+        initial=initial_from(current, definitions),
+    )
+    messages.error(request, exc.message)
+    return _form_page(request, form, current, status=409, stale=True)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def customer_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    user: Any = request.user
+    customer = get_visible(Customer, user, pk)
+    if not can(user, "delete", customer):
+        raise PermissionDenied
+    form = DeleteForm(request.POST or None, initial={"version": customer.version})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                delete_customer(
+                    actor=user, customer=customer, expected_version=form.cleaned_data["version"]
+                )
+            except StaleVersion as exc:
+                messages.error(request, exc.message)
+                customer = get_visible(Customer, user, pk)
+                form = DeleteForm(initial={"version": customer.version})
+                status = 409
+            except NotAllowed:
+                raise PermissionDenied from None
+            else:
+                messages.success(
+                    request, _("Customer “%(name)s” deleted.") % {"name": customer.name}
+                )
+                return redirect("customers:list")
+        else:
+            status = 422
+    context = {"nav": "customers", "customer": customer, "form": form}
+    return render_page(request, "customers/delete.html", context, status=status)
+
+
+# --- 360 ----------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Customer 360: identity, contact points, key figures, tasks, timeline and history."""
+    user: Any = request.user
+    customer = get_visible(Customer, user, pk)
+    if customer.organization_id:
+        customer.visible_organization = (  # type: ignore[attr-defined]
+            Customer.objects.visible_to(user).filter(pk=customer.organization_id).first()
+        )
+    points = list(customer.contact_points.all())
+    definitions = [d for d in active_definitions(customer.kind) if d.key in customer.custom_data]
+    context: dict[str, Any] = {
+        "nav": "customers",
+        "customer": customer,
+        "emails": [p for p in points if p.kind == "email"],
+        "phones": [p for p in points if p.kind == "phone"],
+        "socials": [p for p in points if p.kind == "social"],
+        "addresses": list(customer.addresses.all()),
+        "tags": [t.name for t in customer.tags.all()],
+        "custom_values": [(d, customer.custom_data.get(d.key)) for d in definitions],
+        "people": queries.people_of(customer, user) if customer.is_organization else [],
+        "people_limit": 50,
+        "duplicates": list(probable_duplicates(customer, user)),
+        "history": history_rows(customer, user),
+        "can_change": can(user, "change", customer),
+        "can_delete": can(user, "delete", customer),
+        "can_log": can(user, "log", customer),
+    }
+    context.update(timeline_views.customer_panels(request, customer))
+    return render_page(request, "customers/detail.html", context)
+
+
+def history_rows(customer: Customer, user: Any) -> list[dict[str, Any]]:
+    """Audit entries of the customer with field labels and readable before/after values."""
+    entries = history(customer)
+    owner_ids: set[int] = set()
+    org_ids: set[int] = set()
+    for entry in entries:
+        for name, pair in entry.changes.items():
+            ids = owner_ids if name == "owner" else org_ids if name == "organization" else None
+            if ids is not None:
+                ids.update(v for v in pair if isinstance(v, int))
+    users = {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=owner_ids)}
+    orgs = dict(Customer.objects.visible_to(user).filter(pk__in=org_ids).values_list("pk", "name"))
+    choices = {f.name: dict(f.flatchoices) for f in Customer._meta.concrete_fields if f.flatchoices}
+    extra = {
+        "emails": _("Emails"),
+        "phones": _("Phones"),
+        "socials": _("Social networks"),
+        "addresses": _("Addresses"),
+        "tags": _("Tags"),
+        "custom_data": _("Custom fields"),
+    }
+
+    channels = {
+        "web": _("web"),
+        "api": _("API"),
+        "import": _("import"),
+        "job": _("automatic job"),
+        "system": _("system"),
+    }
+
+    def label(name: str) -> str:
+        if name in extra:
+            return str(extra[name])
+        try:
+            return str(getattr(Customer._meta.get_field(name), "verbose_name", name))
+        except Exception:  # noqa: BLE001 - fields removed since the entry was written
+            return name
+
+    def show(name: str, value: Any) -> str:
+        if value is None or value == "" or value == []:
+            return "—"
+        if name == "owner":
+            return users.get(value, f"#{value}")
+        if name == "organization":
+            return orgs.get(value, f"#{value}")
+        if name in choices:
+            return str(choices[name].get(value, value))
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value)
+        if isinstance(value, dict):
+            return ", ".join(f"{k}: {v}" for k, v in value.items())
+        return str(value)
+
+    rows = []
+    for entry in entries:
+        changes = [
+            {"field": label(name), "before": show(name, pair[0]), "after": show(name, pair[1])}
+            for name, pair in entry.changes.items()
+            if isinstance(pair, list) and len(pair) == 2
+        ]
+        via = str(channels.get(entry.via, entry.via))
+        rows.append({"entry": entry, "changes": changes, "via": via})
+    return rows

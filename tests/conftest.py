@@ -22,6 +22,17 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def english_by_default(settings):
+    """Tests read English messages unless they choose a language (pt-BR is the product's
+    default, covered by the tests that set it)."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def team(db):
     return make_team("Sales South")

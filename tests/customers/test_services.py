@@ -103,3 +103,23 @@ def test_only_all_scope_reassigners_may_clear_the_owner(owner, admin, team):
         actor=admin, customer=c, data=CustomerData(cleared={"owner"}), expected_version=None
     )
     assert Customer.objects.get(pk=c.pk).owner_id is None
+
+
+def test_money_custom_field_is_read_in_the_users_notation_and_filterable(owner):
+    from django.utils import translation
+
+    from vinculo.customers.models import CustomFieldDefinition
+    from vinculo.customers.queries import CustomerFilter
+
+    CustomFieldDefinition.objects.create(key="limite", label="Limite", field_type="money")
+    with translation.override("pt-br"):
+        rich = make_customer(owner, name="Rica", custom={"limite": "12.500,00"})
+    make_customer(owner, name="Modesta", custom={"limite": "900.5"})
+    assert Customer.objects.get(pk=rich.pk).custom_data == {"limite": 12500}
+    found = CustomerFilter.from_params({"cf_limite__gte": "1000"}).apply(
+        Customer.objects.all(), owner
+    )
+    assert list(found) == [rich]
+    with pytest.raises(ValidationFailed) as err:
+        make_customer(owner, name="X", custom={"limite": "muito"})
+    assert "custom.limite" in err.value.errors

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from vinculo.core.money import CENT, parse_amount
 from vinculo.customers.models import CustomFieldDefinition
 
 TEXT_MAX = 1000
@@ -30,15 +31,18 @@ def clean_value(definition: CustomFieldDefinition, value: Any) -> Any:
         if len(text) > TEXT_MAX:
             raise ValueError(_("At most %(n)d characters.") % {"n": TEXT_MAX})
         return text
-    if kind == CustomFieldDefinition.FieldType.NUMBER:
+    if kind in (CustomFieldDefinition.FieldType.NUMBER, CustomFieldDefinition.FieldType.MONEY):
         if isinstance(value, bool):
             raise ValueError(_("Enter a number."))
         try:
-            number = Decimal(str(value).strip().replace(",", "."))
-        except InvalidOperation:
+            number = value if isinstance(value, Decimal) else parse_amount(str(value))
+        except (ValueError, InvalidOperation):
             raise ValueError(_("Enter a number.")) from None
-        if not number.is_finite():
-            raise ValueError(_("Enter a number."))
+        if abs(number) >= Decimal("1e15"):
+            raise ValueError(_("The number is too large."))
+        if kind == CustomFieldDefinition.FieldType.MONEY:
+            # Stored as a JSON number so filters compare amounts numerically.
+            number = number.quantize(CENT)
         return int(number) if number == number.to_integral_value() else float(number)
     if kind == CustomFieldDefinition.FieldType.DATE:
         if isinstance(value, dt.date):

@@ -181,7 +181,7 @@ class CustomerForm(forms.Form):
                     required=False,
                     choices=_blank([("true", _("Yes")), ("false", _("No"))]),
                 )
-            elif d.field_type == kinds.NUMBER:
+            elif d.field_type in (kinds.NUMBER, kinds.MONEY):
                 field = forms.CharField(
                     required=False, max_length=40, widget=forms.TextInput({"inputmode": "decimal"})
                 )

@@ -207,6 +207,7 @@ class CustomFieldDefinition(VersionedModel):
     class FieldType(models.TextChoices):
         TEXT = "text", _("Text")
         NUMBER = "number", _("Number")
+        MONEY = "money", _("Amount of money")
         DATE = "date", _("Date")
         CHOICE = "choice", _("Choice")
         BOOLEAN = "boolean", _("Yes / no")

@@ -84,6 +84,7 @@ class CustomerFilter:
                 continue
             ranged = definition.field_type in (
                 CustomFieldDefinition.FieldType.NUMBER,
+                CustomFieldDefinition.FieldType.MONEY,
                 CustomFieldDefinition.FieldType.DATE,
             )
             if op not in ("", "gte", "lte") or (op and not ranged):

@@ -9,6 +9,7 @@ from django import template
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from vinculo.core.money import format_money, format_number
 from vinculo.customers.models import CustomFieldDefinition
 from vinculo.customers.normalize import format_phone, format_tax_id
 
@@ -48,7 +49,9 @@ def custom_value(value: Any, definition: CustomFieldDefinition) -> str:
         except ValueError:
             return str(value)
     if kind == CustomFieldDefinition.FieldType.NUMBER:
-        return formats.number_format(value, use_l10n=True)
+        return format_number(value)
+    if kind == CustomFieldDefinition.FieldType.MONEY:
+        return format_money(value)
     return str(value)
 
 

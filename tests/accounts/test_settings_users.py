@@ -183,3 +183,33 @@ def test_user_page_lists_their_tokens_for_revocation(client, admin, owner):
     html = client.get(reverse("accounts:user_edit", args=[owner.pk])).content.decode()
     assert token.hint in html
     assert reverse("accounts:token_revoke", args=[token.pk]) in html
+
+
+def test_user_page_shows_their_history_without_passwords(
+    client, admin, owner, team, django_assert_max_num_queries
+):
+    other = make_team("Key accounts")
+    client.force_login(admin)
+    url = reverse("accounts:user_edit", args=[owner.pk])
+    data = _edit_data(
+        owner,
+        first_name="<b>Olga</b>",
+        role=Role.objects.get(code="manager").pk,
+        teams=[other.pk],
+    )
+    data.pop("is_active")
+    assert client.post(url, data).status_code == 302
+    password_url = reverse("accounts:user_password", args=[owner.pk])
+    client.post(password_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    with django_assert_max_num_queries(12):
+        page = client.get(url).content.decode()
+    history = page[page.index('id="history"') :]
+    assert "updated" in history and str(admin) in history
+    assert "Role: <code>Sales</code> → <code>Manager</code>" in history
+    assert "Teams: <code>Sales South</code> → <code>Key accounts</code>" in history
+    assert "Active: <code>Yes</code> → <code>No</code>" in history
+    assert "First name: <code>User" in history
+    assert "<code>&lt;b&gt;Olga&lt;/b&gt;</code>" in history and "<b>Olga</b>" not in page
+    assert "Password: <code>********</code> → <code>********</code>" in history
+    stored = User.objects.get(pk=owner.pk).password
+    assert stored.split("$")[-1] not in page and NEW_PASSWORD not in page

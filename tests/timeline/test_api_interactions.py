@@ -298,3 +298,17 @@ def test_attachment_upload_is_idempotent(client, owner, customer):
     other = upload(client, owner, interaction, content=b"other", HTTP_IDEMPOTENCY_KEY="up-1")
     assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
     assert Attachment.objects.count() == 1
+
+
+def test_patch_null_duration_clears_it(client, owner, customer):
+    interaction = log(owner, customer, duration_seconds=300)
+    response = client.patch(
+        f"{URL}/{interaction.pk}",
+        {"duration_seconds": None},
+        content_type="application/json",
+        HTTP_IF_MATCH='"1"',
+        **auth(owner),
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["duration_seconds"] is None
+    assert Interaction.objects.get(pk=interaction.pk).duration_seconds is None

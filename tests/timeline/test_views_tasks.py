@@ -252,3 +252,44 @@ def test_my_tasks_query_count_is_bounded(client, owner, django_assert_max_num_qu
     with django_assert_max_num_queries(8):
         response = client.get(MINE)
     assert len(titles(response.content.decode())) == 20
+
+
+def test_edit_page_shows_the_task_history_readably(client, owner, outsider, admin):
+    from django.utils import formats
+
+    customer = make_customer(owner, name="Ana <Corp>")
+    task = make_task(owner, title="Call <Ana>", due_date=day(1), customer=customer)
+    client.force_login(owner)
+    url = f"/tasks/{task.pk}/edit/"
+    response = client.post(
+        url,
+        {
+            "title": "Call Ana again",
+            "version": "1",
+            "priority": "high",
+            "due_date": "",
+            "customer": customer.pk,
+        },
+    )
+    assert response.status_code == 302
+    page = client.get(url).content.decode()
+    history = page[page.index('id="history"') :]
+    assert "updated" in history and "created" in history and str(owner) in history
+    assert "Title: <code>Call &lt;Ana&gt;</code> → <code>Call Ana again</code>" in history
+    assert "Priority: <code>Normal</code> → <code>High</code>" in history
+    shown = formats.date_format(day(1), "SHORT_DATE_FORMAT")
+    assert f"Due date: <code>{shown}</code> → <code>—</code>" in history
+    assert "Customer: <code>—</code> → <code>Ana &lt;Corp&gt;</code>" in history
+    assert "Call <Ana>" not in page
+    # A customer the viewer cannot read stays an id, never its name.
+    hidden = make_customer(outsider, name="Hidden Corp")
+    task = make_task(admin, title="For owner", assignee_id=owner.pk, customer=hidden)
+    page = client.get(f"/tasks/{task.pk}/edit/").content.decode()
+    history = page[page.index('id="history"') :]
+    assert f"Customer: <code>—</code> → <code>#{hidden.pk}</code>" in history
+    assert "Hidden Corp" not in page
+
+
+def test_new_task_page_has_no_history(client, owner):
+    client.force_login(owner)
+    assert 'id="history"' not in client.get("/tasks/new/").content.decode()

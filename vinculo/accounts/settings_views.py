@@ -33,6 +33,7 @@ from vinculo.accounts.forms import (
 from vinculo.accounts.models import Role, Team, User
 from vinculo.accounts.views import stale_form
 from vinculo.core.errors import DomainError, StaleVersion
+from vinculo.core.history import history_rows
 from vinculo.core.web import add_domain_errors, render_page
 from vinculo.customers import field_services
 from vinculo.customers.models import CustomFieldDefinition
@@ -121,6 +122,7 @@ def _user_page(
         "form": form,
         "password_form": password_form or SetPasswordForm(),
         "tokens": list(queries.active_tokens(subject)),
+        "history": history_rows(subject, request.user, extra_labels={"teams": _("Teams")}),
     }
     return _page(request, "accounts/settings/user_form.html", context)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -15,8 +14,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from vinculo.core.audit import history
 from vinculo.core.errors import NotAllowed, StaleVersion, ValidationFailed
+from vinculo.core.history import history_rows
 from vinculo.core.permissions import can
 from vinculo.core.web import get_visible, render_page
 from vinculo.customers import queries
@@ -359,7 +358,7 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "people": queries.people_of(customer, user) if customer.is_organization else [],
         "people_limit": 50,
         "duplicates": list(probable_duplicates(customer, user)),
-        "history": history_rows(customer, user),
+        "history": history_rows(customer, user, extra_labels=history_labels()),
         "can_change": can(user, "change", customer),
         "can_delete": can(user, "delete", customer),
         "can_log": can(user, "log", customer),
@@ -368,20 +367,9 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render_page(request, "customers/detail.html", context)
 
 
-def history_rows(customer: Customer, user: Any) -> list[dict[str, Any]]:
-    """Audit entries of the customer with field labels and readable before/after values."""
-    entries = history(customer)
-    owner_ids: set[int] = set()
-    org_ids: set[int] = set()
-    for entry in entries:
-        for name, pair in entry.changes.items():
-            ids = owner_ids if name == "owner" else org_ids if name == "organization" else None
-            if ids is not None:
-                ids.update(v for v in pair if isinstance(v, int))
-    users = {u.pk: str(u) for u in get_user_model().objects.filter(pk__in=owner_ids)}
-    orgs = dict(Customer.objects.visible_to(user).filter(pk__in=org_ids).values_list("pk", "name"))
-    choices = {f.name: dict(f.flatchoices) for f in Customer._meta.concrete_fields if f.flatchoices}
-    extra = {
+def history_labels() -> dict[str, str]:
+    """Names of the related rows the customer services audit beside the model's fields."""
+    return {
         "emails": _("Emails"),
         "phones": _("Phones"),
         "socials": _("Social networks"),
@@ -389,45 +377,3 @@ def history_rows(customer: Customer, user: Any) -> list[dict[str, Any]]:
         "tags": _("Tags"),
         "custom_data": _("Custom fields"),
     }
-
-    channels = {
-        "web": _("web"),
-        "api": _("API"),
-        "import": _("import"),
-        "job": _("automatic job"),
-        "system": _("system"),
-    }
-
-    def label(name: str) -> str:
-        if name in extra:
-            return str(extra[name])
-        try:
-            return str(getattr(Customer._meta.get_field(name), "verbose_name", name))
-        except Exception:  # noqa: BLE001 - fields removed since the entry was written
-            return name
-
-    def show(name: str, value: Any) -> str:
-        if value is None or value == "" or value == []:
-            return "—"
-        if name == "owner":
-            return users.get(value, f"#{value}")
-        if name == "organization":
-            return orgs.get(value, f"#{value}")
-        if name in choices:
-            return str(choices[name].get(value, value))
-        if isinstance(value, list):
-            return ", ".join(str(v) for v in value)
-        if isinstance(value, dict):
-            return ", ".join(f"{k}: {v}" for k, v in value.items())
-        return str(value)
-
-    rows = []
-    for entry in entries:
-        changes = [
-            {"field": label(name), "before": show(name, pair[0]), "after": show(name, pair[1])}
-            for name, pair in entry.changes.items()
-            if isinstance(pair, list) and len(pair) == 2
-        ]
-        via = str(channels.get(entry.via, entry.via))
-        rows.append({"entry": entry, "changes": changes, "via": via})
-    return rows

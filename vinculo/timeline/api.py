@@ -110,6 +110,8 @@ def _interaction_data(payload: InteractionPatch) -> services.InteractionData:
         data.occurred_at = aware(payload.occurred_at)
     if "duration_seconds" in sent:
         data.duration_seconds = payload.duration_seconds
+        if payload.duration_seconds is None:
+            data.cleared.add("duration_seconds")
     if "users" in sent:
         data.user_ids = list(payload.users or [])
     if "other_customers" in sent:

@@ -172,6 +172,57 @@ class InteractionForm(_InteractionFields):
         return data
 
 
+class InteractionEditForm(InteractionForm):
+    """Edit a logged interaction: the full form plus the version the user saw.
+
+    Values the page cannot show exactly (seconds of the time, seconds of the duration) are
+    kept as stored when the user leaves them as shown, so saving a subject alone does not
+    also rewrite "when" and "duration" in the history."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, interaction: Interaction, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.interaction = interaction
+        self.fields["occurred_at"].required = True
+        self.fields["occurred_at"].help_text = ""
+        self.fields["attachments"].label = _("Add attachments")
+
+    def to_data(self) -> InteractionData:
+        data = super().to_data()
+        stored = self.interaction
+        shown_at = stored.occurred_at.replace(second=0, microsecond=0)
+        if data.occurred_at is not None and data.occurred_at == shown_at:
+            data.occurred_at = None
+        minutes = self.cleaned_data.get("duration_minutes")
+        if minutes is None:
+            data.cleared.add("duration_seconds")
+        elif stored.duration_seconds is not None and minutes == stored.duration_seconds // 60:
+            data.duration_seconds = None
+        return data
+
+
+def interaction_initial(interaction: Interaction) -> dict[str, Any]:
+    """The edit form's values for the stored interaction (duration shown in whole minutes)."""
+    seconds = interaction.duration_seconds
+    return {
+        "version": interaction.version,
+        "channel": interaction.channel,
+        "direction": interaction.direction,
+        "occurred_at": interaction.occurred_at,
+        "subject": interaction.subject,
+        "body": interaction.body,
+        "duration_minutes": seconds // 60 if seconds is not None else None,
+        "outcome": interaction.outcome,
+    }
+
+
+class VersionForm(forms.Form):
+    """The confirmation of a delete, carrying the version the user saw."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
 class TaskForm(forms.Form):
     """Create or edit a task; the customer is picked with the search-powered chooser."""
 

@@ -46,6 +46,8 @@ class InteractionData:
     external_id: str | None = None
     links: list[tuple[str, str]] | None = None
     files: list[FileIn] = field(default_factory=list)
+    # Optional fields to empty (None above means "leave unchanged"), e.g. {"duration_seconds"}.
+    cleared: set[str] = field(default_factory=set)
 
 
 def _errors_add(errors: dict[str, list[str]], name: str, message: str) -> None:
@@ -87,6 +89,8 @@ def _apply(interaction: Interaction, data: InteractionData, actor: Any) -> dict[
             _errors_add(errors, "duration_seconds", _("Enter a duration up to 24 hours."))
         else:
             interaction.duration_seconds = data.duration_seconds
+    elif "duration_seconds" in data.cleared:
+        interaction.duration_seconds = None
     if data.outcome is not None:
         if data.outcome and data.outcome not in Interaction.Outcome.values:
             _errors_add(errors, "outcome", _("Choose an outcome."))
@@ -163,10 +167,10 @@ def log_interaction(*, actor: Any, customer: Customer, data: InteractionData) ->
         related: dict[str, list[Any]] = {}
         if users:
             obj.users.set(users)
-            related["users"] = [None, [str(u) for u in users]]
+            related["users"] = [None, [u.pk for u in users]]
         if others:
             obj.other_customers.set(others)
-            related["other_customers"] = [None, [str(c) for c in others]]
+            related["other_customers"] = [None, [c.pk for c in others]]
         if data.links:
             InteractionLink.objects.bulk_create(
                 [
@@ -209,15 +213,15 @@ def update_interaction(
     with transaction.atomic():
         related: dict[str, list[Any]] = {}
         if data.user_ids is not None:
-            before = [str(u) for u in interaction.users.all()]
+            before = [u.pk for u in interaction.users.all()]
             interaction.users.set(users)
-            if before != [str(u) for u in users]:
-                related["users"] = [before, [str(u) for u in users]]
+            if before != [u.pk for u in users]:
+                related["users"] = [before, [u.pk for u in users]]
         if data.other_customer_ids is not None:
-            before = [str(c) for c in interaction.other_customers.all()]
+            before = [c.pk for c in interaction.other_customers.all()]
             interaction.other_customers.set(others)
-            if before != [str(c) for c in others]:
-                related["other_customers"] = [before, [str(c) for c in others]]
+            if before != [c.pk for c in others]:
+                related["other_customers"] = [before, [c.pk for c in others]]
         if data.files:
             related["attachments"] = [None, _store_files(interaction, data.files)]
         persistence.update(

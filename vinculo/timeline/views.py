@@ -1,13 +1,15 @@
 """Logbook pages: a customer's timeline (infinite scroll), logging interactions, attachments,
-and tasks (mine, on a customer, create/edit, done toggle)."""
+and tasks (mine, on a customer, create/edit, done toggle). Editing and deleting a logged
+interaction live in `interaction_views`."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from vinculo.core.errors import NotAllowed, StaleVersion, ValidationFailed
+from vinculo.core.history import history_rows
 from vinculo.core.permissions import can
 from vinculo.core.web import get_visible, render_page
 from vinculo.customers.models import Customer
@@ -32,6 +35,8 @@ from vinculo.timeline.forms import (
 from vinculo.timeline.models import Attachment, Channel, Interaction, Task
 
 TIMELINE_PAGE = 20
+
+M = TypeVar("M", bound=models.Model)
 
 
 def _channel(request: HttpRequest) -> str:
@@ -66,11 +71,13 @@ def _assignees(user: Any, current_id: int | None = None) -> list[Any]:
     return users
 
 
-def _with_rights(tasks: list[Task], user: Any) -> list[Task]:
-    """Mark which tasks the user may change, so rows only offer the buttons that work."""
-    for task in tasks:
-        task.can_change = can(user, "change", task)  # type: ignore[attr-defined]
-    return tasks
+def _with_rights(records: list[M], user: Any) -> list[M]:
+    """Mark which tasks or timeline entries the user may change, so rows only offer the
+    buttons that work. Decided from loaded data: entries need their customer attached
+    (queries.timeline_page does it), so this costs no query per row."""
+    for record in records:
+        record.can_change = can(user, "change", record)  # type: ignore[attr-defined]
+    return records
 
 
 def _customer_task_form(user: Any, customer: Customer) -> TaskForm:
@@ -86,6 +93,8 @@ def customer_panels(request: HttpRequest, customer: Customer) -> dict[str, Any]:
     form, quick log forms (when the user may log) and the first timeline page."""
     user: Any = request.user
     channel = _channel(request)
+    timeline = queries.timeline_page(customer, channel=channel, size=TIMELINE_PAGE)
+    _with_rights(timeline.items, user)
     return {
         "figures": queries.key_figures(customer, user),
         "open_tasks": _with_rights(queries.customer_open_tasks(customer, user), user),
@@ -93,7 +102,7 @@ def customer_panels(request: HttpRequest, customer: Customer) -> dict[str, Any]:
         "quick_forms": [QuickLogForm(kind) for kind in QUICK_KINDS]
         if can(user, "log", customer)
         else [],
-        "timeline": queries.timeline_page(customer, channel=channel, size=TIMELINE_PAGE),
+        "timeline": timeline,
         "channel": channel,
         "channels": Channel.choices,
     }
@@ -115,6 +124,8 @@ def timeline_entries(request: HttpRequest, customer_id: int) -> HttpResponse:
         page = queries.timeline_page(customer, channel=channel, cursor=cursor, size=TIMELINE_PAGE)
     except ValidationFailed as exc:
         page, error = None, exc.message
+    if page is not None:
+        _with_rights(page.items, request.user)
     context = {
         "nav": "customers",
         "customer": customer,
@@ -184,6 +195,7 @@ def log_interaction(request: HttpRequest, customer_id: int) -> HttpResponse:
             return response
         return _log_page(request, customer, form, status=422)  # type: ignore[arg-type]
     if _is_htmx(request):
+        _with_rights([interaction], user)
         context = {
             "entry": interaction,
             "customer": customer,
@@ -264,6 +276,7 @@ def _task_page(
         "task": task,
         "customer_choice": chosen,
         "next": _next_url(request, ""),
+        "history": history_rows(task, request.user) if task is not None else [],
     }
     return render(request, "timeline/task_form.html", context, status=status)
 

@@ -123,3 +123,12 @@ def test_money_custom_field_is_read_in_the_users_notation_and_filterable(owner):
     with pytest.raises(ValidationFailed) as err:
         make_customer(owner, name="X", custom={"limite": "muito"})
     assert "custom.limite" in err.value.errors
+
+
+@pytest.mark.parametrize(
+    "typed", ["joao.silva@example.com", "JOAO.SILVA@example.com", "joao.silva@", "joao.sil"]
+)
+def test_search_by_email_full_or_partial(owner, typed):
+    c = make_customer(owner, name="João Silva", emails=["joao.silva@example.com"])
+    make_customer(owner, name="Outra Pessoa", emails=["outra@example.com"])
+    assert search_customers(owner, typed) == [c]

@@ -89,31 +89,46 @@ def _fts_match(q: Query) -> str | None:
     return None
 
 
-def _candidate_ids(q: Query, base: Any) -> list[int]:
+def _exact_ids(q: Query, base: Any) -> list[int]:
+    """Customers whose tax id or email equals the query: b-tree lookups, ranked first."""
     ids: list[int] = []
     if q.tax:
         ids += list(base.filter(tax_id=q.tax[1]).values_list("pk", flat=True)[:20])
     if q.email:
         owners = ContactPoint.objects.filter(kind="email", value=q.email).values("customer_id")
         ids += list(base.filter(pk__in=owners).values_list("pk", flat=True)[:20])
+    return ids
+
+
+def _text_terms(q: Query) -> list[str]:
+    """Terms for the text index. For an address typed in full or in part, only the part
+    before "@": domain words such as "gmail" or "com" match a large share of all customers
+    and would make every email search read most of the index."""
+    if q.email:
+        local = q.email.split("@", 1)[0]
+        return [t for t in _TERM.findall(fold(local)) if t][:8]
+    return q.terms
+
+
+def _candidate_ids(q: Query, base: Any) -> list[int]:
+    terms = _text_terms(q)
     if connection.vendor == "postgresql":
         if q.number:
             match = SearchEntry.objects.filter(numbers__contains=q.number)
-        elif q.terms:
+        elif terms:
             match = SearchEntry.objects.all()
-            for term in q.terms:
+            for term in terms:
                 match = match.filter(text__contains=term)
         else:
-            return ids
-        ids += list(
+            return []
+        return list(
             base.filter(pk__in=match.values("customer_id")).values_list("pk", flat=True)[
                 :CANDIDATES
             ]
         )
-        return ids
-    expression = _fts_match(q)
+    expression = _fts_match(Query(q.raw, terms, q.number, q.email, q.tax))
     if expression is None:
-        return ids
+        return []
     matched = base.extra(
         where=[
             "customers_customer.id IN "
@@ -121,8 +136,7 @@ def _candidate_ids(q: Query, base: Any) -> list[int]:
         ],
         params=[expression],
     )
-    ids += list(matched.values_list("pk", flat=True)[:CANDIDATES])
-    return ids
+    return list(matched.values_list("pk", flat=True)[:CANDIDATES])
 
 
 def _score(customer: Customer, q: Query, exact: set[int]) -> tuple[int, int, str]:
@@ -146,22 +160,12 @@ def search_customers(user: Any, raw: str, *, limit: int = 20) -> list[Customer]:
     if q.terms and not q.number and max(len(t) for t in q.terms) < 2:
         return []
     base = Customer.objects.visible_to(user)
-    ids = list(dict.fromkeys(_candidate_ids(q, base)))
+    exact = _exact_ids(q, base)
+    # A full email or tax id that matched is the answer; no need to read the text index.
+    found = exact if exact and (q.email or q.tax) else exact + _candidate_ids(q, base)
+    ids = list(dict.fromkeys(found))
     if not ids:
         return []
-    exact: set[int] = set()
-    if q.tax or q.email:
-        exact = set(ids[:40]) & set(
-            base.filter(pk__in=ids)
-            .filter(tax_id=q.tax[1] if q.tax else "\0")
-            .values_list("pk", flat=True)
-        )
-        if q.email:
-            exact |= set(
-                ContactPoint.objects.filter(
-                    kind="email", value=q.email, customer_id__in=ids
-                ).values_list("customer_id", flat=True)
-            )
     customers = list(Customer.objects.filter(pk__in=ids).select_related("organization", "owner"))
-    customers.sort(key=lambda c: _score(c, q, exact))
+    customers.sort(key=lambda c: _score(c, q, set(exact)))
     return customers[:limit]

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from vinculo.core import persistence
@@ -388,20 +388,24 @@ def delete_customer(*, actor: Any, customer: Customer, expected_version: int | N
 
 
 def probable_duplicates(customer: Customer, viewer: Any, *, limit: int = 5) -> QuerySet[Customer]:
-    """Other visible customers sharing a normalised email, phone or tax id with this one."""
+    """Other visible customers sharing a normalised email, phone or tax id with this one.
+
+    The ids come from index lookups first (contact value, tax id); an OR of subqueries
+    would make PostgreSQL scan the whole customer table."""
     values = list(
         customer.contact_points.filter(kind__in=["email", "phone"]).values_list("kind", "value")
     )
-    condition = Q(pk__in=[])
+    ids: set[int] = set()
     for kind, value in values:
-        condition |= Q(
-            pk__in=ContactPoint.objects.filter(kind=kind, value=value).values("customer_id")
+        ids.update(
+            ContactPoint.objects.filter(kind=kind, value=value)
+            .exclude(customer_id=customer.pk)
+            .values_list("customer_id", flat=True)[:50]
         )
     if customer.tax_id:
-        condition |= Q(tax_id=customer.tax_id)
-    return (
-        Customer.objects.visible_to(viewer)
-        .filter(condition)
-        .exclude(pk=customer.pk)
-        .order_by("pk")[:limit]
-    )
+        ids.update(
+            Customer.objects.filter(tax_id=customer.tax_id)
+            .exclude(pk=customer.pk)
+            .values_list("pk", flat=True)[:50]
+        )
+    return Customer.objects.visible_to(viewer).filter(pk__in=sorted(ids)).order_by("pk")[:limit]

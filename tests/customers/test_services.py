@@ -132,3 +132,16 @@ def test_search_by_email_full_or_partial(owner, typed):
     c = make_customer(owner, name="João Silva", emails=["joao.silva@example.com"])
     make_customer(owner, name="Outra Pessoa", emails=["outra@example.com"])
     assert search_customers(owner, typed) == [c]
+
+
+def test_team_search_follows_reassignment(owner, teammate, outsider, admin):
+    c = make_customer(owner, name="Joana Prado")
+    assert search_customers(teammate, "prado") == [c]
+    update_customer(
+        actor=admin,
+        customer=Customer.objects.get(pk=c.pk),
+        data=CustomerData(owner_id=outsider.pk),
+        expected_version=None,
+    )
+    assert search_customers(teammate, "prado") == []
+    assert search_customers(outsider, "prado") == [c]

@@ -249,3 +249,6 @@ class SearchEntry(models.Model):
     )
     text = models.TextField()
     numbers = models.TextField(blank=True)
+    # Copy of customer.owner_id: PostgreSQL filters team searches inside the GIN index
+    # (btree_gin on (owner_id, text)) instead of rechecking thousands of matches.
+    owner_id = models.BigIntegerField(null=True, blank=True)

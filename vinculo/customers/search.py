@@ -34,6 +34,7 @@ def document(customer: Customer, points: Iterable[ContactPoint], org_name: str =
         numbers.append(customer.tax_id)
     return SearchEntry(
         customer_id=customer.pk,
+        owner_id=customer.owner_id,
         text=fold(" ".join(p for p in text_parts if p)),
         numbers=" ".join(dict.fromkeys(numbers)),
     )
@@ -110,13 +111,19 @@ def _text_terms(q: Query) -> list[str]:
     return q.terms
 
 
-def _candidate_ids(q: Query, base: Any) -> list[int]:
+def _candidate_ids(q: Query, base: Any, user: Any) -> list[int]:
     terms = _text_terms(q)
     if connection.vendor == "postgresql":
         if q.number:
             match = SearchEntry.objects.filter(numbers__contains=q.number)
         elif terms:
             match = SearchEntry.objects.all()
+            scope = user.read_scope()
+            if scope != "all":
+                # Narrow inside the (owner_id, text) index; `base` still applies visibility.
+                match = match.filter(
+                    owner_id__in=user.teammate_ids() if scope == "team" else [user.pk]
+                )
             for term in terms:
                 match = match.filter(text__contains=term)
         else:
@@ -162,7 +169,7 @@ def search_customers(user: Any, raw: str, *, limit: int = 20) -> list[Customer]:
     base = Customer.objects.visible_to(user)
     exact = _exact_ids(q, base)
     # A full email or tax id that matched is the answer; no need to read the text index.
-    found = exact if exact and (q.email or q.tax) else exact + _candidate_ids(q, base)
+    found = exact if exact and (q.email or q.tax) else exact + _candidate_ids(q, base, user)
     ids = list(dict.fromkeys(found))
     if not ids:
         return []

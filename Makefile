@@ -35,6 +35,7 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/vinculo makemigrations --check --dry-run
+	$(BIN)/lint-imports
 	$(BIN)/mypy vinculo
 
 bench: setup

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import models
@@ -23,9 +24,15 @@ def emit(
     )
 
 
-def claim_pending(limit: int = 100) -> list[OutboxEvent]:
-    """Pending events, oldest first. Consumers mark each one processed after handling it."""
-    return list(OutboxEvent.objects.filter(processed_at__isnull=True).order_by("id")[:limit])
+def claim_pending(
+    limit: int = 100, *, after_id: int = 0, max_attempts: int | None = None
+) -> list[OutboxEvent]:
+    """Pending events, oldest first. Consumers mark each one processed after handling it.
+    `after_id` continues a pass; `max_attempts` leaves out events that keep failing."""
+    pending = OutboxEvent.objects.filter(processed_at__isnull=True, pk__gt=after_id)
+    if max_attempts is not None:
+        pending = pending.filter(attempts__lt=max_attempts)
+    return list(pending.order_by("id")[:limit])
 
 
 def mark_processed(event_id: int) -> bool:
@@ -35,3 +42,29 @@ def mark_processed(event_id: int) -> bool:
             processed_at=timezone.now()
         )
     )
+
+
+# --- Consumers: code that reacts to events, run by the outbox dispatcher (core.jobs) ---
+
+Consumer = Callable[[OutboxEvent], None]
+_consumers: dict[str, tuple[str, Consumer]] = {}
+
+
+def register_consumer(name_prefix: str, consumer: Consumer, *, key: str | None = None) -> str:
+    """Call `consumer(event)` for every event whose name starts with `name_prefix`
+    ("customer." or "" for all); returns the registration key. Register at import of an
+    app's jobs module; the same key again replaces it, so re-imports never double-deliver.
+    Consumers must be idempotent (delivery is at least once) and quick: slow work
+    enqueues its own job."""
+    name = key or f"{consumer.__module__}.{consumer.__qualname__}:{name_prefix}"
+    _consumers[name] = (name_prefix, consumer)
+    return name
+
+
+def unregister_consumer(key: str) -> None:
+    _consumers.pop(key, None)
+
+
+def consumers_for(event_name: str) -> list[Consumer]:
+    """The consumers of one event, in registration order."""
+    return [c for prefix, c in _consumers.values() if event_name.startswith(prefix)]

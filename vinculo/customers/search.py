@@ -146,9 +146,9 @@ def _candidate_ids(q: Query, base: Any, user: Any) -> list[int]:
     return list(matched.values_list("pk", flat=True)[:CANDIDATES])
 
 
-def _score(customer: Customer, q: Query, exact: set[int]) -> tuple[int, int, str]:
-    name = fold(customer.name)
-    if customer.pk in exact:
+def _score(pk: int, raw_name: str, q: Query, exact: set[int]) -> tuple[int, int, str, int]:
+    name = fold(raw_name)
+    if pk in exact:
         rank = 0
     elif q.terms and name.startswith(" ".join(q.terms)):
         rank = 1
@@ -156,7 +156,7 @@ def _score(customer: Customer, q: Query, exact: set[int]) -> tuple[int, int, str
         rank = 2
     else:
         rank = 3
-    return (rank, len(name), name)
+    return (rank, len(name), name, pk)
 
 
 def search_customers(user: Any, raw: str, *, limit: int = 20) -> list[Customer]:
@@ -173,6 +173,12 @@ def search_customers(user: Any, raw: str, *, limit: int = 20) -> list[Customer]:
     ids = list(dict.fromkeys(found))
     if not ids:
         return []
-    customers = list(Customer.objects.filter(pk__in=ids).select_related("organization", "owner"))
-    customers.sort(key=lambda c: _score(c, q, set(exact)))
-    return customers[:limit]
+    # Rank the candidates on (id, name) alone; load whole rows only for the ones shown.
+    exact_set = set(exact)
+    ranked = sorted(
+        Customer.objects.filter(pk__in=ids).values_list("pk", "name"),
+        key=lambda row: _score(row[0], row[1], q, exact_set),
+    )
+    top = [pk for pk, _name in ranked[:limit]]
+    rows = Customer.objects.select_related("organization", "owner").in_bulk(top)
+    return [rows[pk] for pk in top if pk in rows]

@@ -1,0 +1,1 @@
+"""Benchmarks of Vínculo at a million customers (see bench/config.py, bench/RESULTS.md)."""

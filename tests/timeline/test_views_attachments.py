@@ -47,6 +47,7 @@ def test_owner_downloads_it_as_an_attachment(client, owner, attachment):
     assert response["Content-Disposition"].startswith("attachment;")
     assert "report" in response["Content-Disposition"]
     assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Security-Policy"].startswith("sandbox")
     assert download(response) == b"<script>x</script>"
 
 

@@ -219,12 +219,15 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
         handle = attachment.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    return FileResponse(
+    response = FileResponse(
         handle,
         as_attachment=True,
         filename=attachment.name,
         content_type=attachment.content_type or "application/octet-stream",
     )
+    # Uploaded content is never trusted: even if a browser renders it, it runs no script.
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
 
 
 # --- tasks --------------------------------------------------------------------------

@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from vinculo.accounts.models import ApiToken, Role, Team, User
 from vinculo.accounts.queries import language_codes, time_zone_names
 from vinculo.core import audit, events, persistence
-from vinculo.core.errors import NotAllowed, ValidationFailed
+from vinculo.core.errors import FieldErrors, NotAllowed, ValidationFailed
 from vinculo.core.models import AuditEntry
-from vinculo.core.permissions import Scope
+from vinculo.core.permissions import Scope, require_capability
 
 NAME_MAX = 150
 TEAM_NAME_MAX = 120
@@ -29,18 +29,6 @@ PASSWORD_MASK = "********"
 CAPABILITIES = ("can_log_on_readable", "can_manage_settings", "can_reassign", "can_use_analytics")
 
 
-class _Errors:
-    def __init__(self) -> None:
-        self.by_field: dict[str, list[str]] = {}
-
-    def add(self, name: str, message: Any) -> None:
-        self.by_field.setdefault(name, []).append(str(message))
-
-    def raise_if_any(self) -> None:
-        if self.by_field:
-            raise ValidationFailed(errors=self.by_field)
-
-
 def _ensure_loaded(obj: Any) -> None:
     """Give a record built in memory (e.g. by `create_user`) the loaded-values snapshot the
     audit diff needs; its version still guards against concurrent saves."""
@@ -49,20 +37,17 @@ def _ensure_loaded(obj: Any) -> None:
 
 
 def _require_admin(actor: Any) -> None:
-    if actor is None or not actor.is_authenticated or not actor.is_active:
-        raise NotAllowed()
-    if not actor.is_administrator:
-        raise NotAllowed()
+    require_capability(actor, "can_manage_settings")
 
 
-def _clean_name(value: str, field: str, errors: _Errors, *, limit: int = NAME_MAX) -> str:
+def _clean_name(value: str, field: str, errors: FieldErrors, *, limit: int = NAME_MAX) -> str:
     name = " ".join((value or "").split())
     if len(name) > limit:
         errors.add(field, _("At most %(n)d characters.") % {"n": limit})
     return name[:limit]
 
 
-def _clean_email(value: str, errors: _Errors, *, exclude_pk: int | None) -> str:
+def _clean_email(value: str, errors: FieldErrors, *, exclude_pk: int | None) -> str:
     email = (value or "").strip()
     if not email:
         return ""
@@ -81,20 +66,22 @@ def _clean_email(value: str, errors: _Errors, *, exclude_pk: int | None) -> str:
     return email
 
 
-def _clean_language(value: str, errors: _Errors) -> str:
+def _clean_language(value: str, errors: FieldErrors) -> str:
     if value and value not in language_codes():
         errors.add("language", _("Choose one of the available languages."))
     return value or ""
 
 
-def _clean_time_zone(value: str, errors: _Errors) -> str:
+def _clean_time_zone(value: str, errors: FieldErrors) -> str:
     value = (value or "").strip()
     if value and value not in time_zone_names():
         errors.add("time_zone", _("Choose a valid time zone, such as America/Sao_Paulo."))
     return value
 
 
-def _clean_password(password: str, user: User, errors: _Errors, field: str = "password") -> None:
+def _clean_password(
+    password: str, user: User, errors: FieldErrors, field: str = "password"
+) -> None:
     if not password:
         errors.add(field, _("This field is required."))
         return
@@ -132,7 +119,7 @@ def create_user(
 ) -> User:
     """Add a member of staff with an initial password (administrators only)."""
     _require_admin(actor)
-    errors = _Errors()
+    errors = FieldErrors()
     username = (username or "").strip()
     if not username:
         errors.add("username", _("This field is required."))
@@ -202,7 +189,7 @@ def update_user(
     ):
         raise NotAllowed()
     _ensure_loaded(user)
-    errors = _Errors()
+    errors = FieldErrors()
     was_admin = _is_active_admin(user, user.role, user.is_active)
     if first_name is not None:
         user.first_name = _clean_name(first_name, "first_name", errors)
@@ -250,7 +237,7 @@ def set_password(
     The audit entry says the password changed and never holds the password or its hash."""
     if actor is None or not actor.is_authenticated or not actor.is_active:
         raise NotAllowed()
-    errors = _Errors()
+    errors = FieldErrors()
     if actor.pk == user.pk:
         if not current_password or not user.check_password(current_password):
             errors.add("current_password", _("Your current password is not correct."))
@@ -273,7 +260,7 @@ def set_password(
     return user
 
 
-def _clean_team_name(name: str, errors: _Errors, *, exclude_pk: int | None) -> str:
+def _clean_team_name(name: str, errors: FieldErrors, *, exclude_pk: int | None) -> str:
     clean = _clean_name(name, "name", errors, limit=TEAM_NAME_MAX)
     if not clean:
         errors.add("name", _("This field is required."))
@@ -289,7 +276,7 @@ def _clean_team_name(name: str, errors: _Errors, *, exclude_pk: int | None) -> s
 def create_team(*, actor: Any, name: str, members: list[User] | None = None) -> Team:
     """Create a team with its members (administrators only)."""
     _require_admin(actor)
-    errors = _Errors()
+    errors = FieldErrors()
     team = Team(name=_clean_team_name(name, errors, exclude_pk=None))
     errors.raise_if_any()
     chosen = list(members or [])
@@ -321,7 +308,7 @@ def update_team(
     """Rename a team or change its members (administrators only)."""
     _require_admin(actor)
     _ensure_loaded(team)
-    errors = _Errors()
+    errors = FieldErrors()
     if name is not None:
         team.name = _clean_team_name(name, errors, exclude_pk=team.pk)
     errors.raise_if_any()
@@ -367,7 +354,7 @@ def update_role(
     role always keeps the settings capability, so nobody can lock everyone out."""
     _require_admin(actor)
     _ensure_loaded(role)
-    errors = _Errors()
+    errors = FieldErrors()
     for field, value in (("read_scope", read_scope), ("write_scope", write_scope)):
         if value is None:
             continue
@@ -400,7 +387,7 @@ def issue_token(*, user: Any, name: str, scope: str) -> tuple[ApiToken, str]:
     secret; only a digest is stored, so the secret can be shown this once only."""
     if user is None or not user.is_authenticated or not user.is_active:
         raise NotAllowed()
-    errors = _Errors()
+    errors = FieldErrors()
     clean_name = " ".join((name or "").split())
     if not clean_name:
         errors.add("name", _("This field is required."))

@@ -49,3 +49,21 @@ class NotFound(DomainError):
     code = "not_found"
     status = 404
     title = _("Not found.")
+
+
+class FieldErrors:
+    """Collects translated messages per field while a service validates its input, so every
+    problem is reported at once; `raise_if_any` turns them into one ValidationFailed."""
+
+    def __init__(self) -> None:
+        self.by_field: dict[str, list[str]] = {}
+
+    def add(self, name: str, message: object) -> None:
+        self.by_field.setdefault(name, []).append(str(message))
+
+    def __bool__(self) -> bool:
+        return bool(self.by_field)
+
+    def raise_if_any(self) -> None:
+        if self.by_field:
+            raise ValidationFailed(errors=self.by_field)

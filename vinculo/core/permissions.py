@@ -73,3 +73,17 @@ def can(user: Any, action: str, obj: Any) -> bool:
         return False
     permits = getattr(obj, "permits", None)
     return bool(permits and permits(user, action))
+
+
+def require_capability(user: Any, capability: str) -> None:
+    """Raise NotAllowed unless `user` is an active, signed-in user whose role has
+    `capability` (e.g. "can_manage_settings" for administrators)."""
+    from vinculo.core.errors import NotAllowed
+
+    if (
+        user is None
+        or not getattr(user, "is_authenticated", False)
+        or not user.is_active
+        or not user.has_capability(capability)
+    ):
+        raise NotAllowed()

@@ -9,7 +9,8 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from vinculo.core import persistence
-from vinculo.core.errors import NotAllowed, ValidationFailed
+from vinculo.core.errors import FieldErrors, ValidationFailed
+from vinculo.core.permissions import require_capability
 from vinculo.customers.models import CustomFieldDefinition
 
 KEY_MAX = 50
@@ -21,26 +22,8 @@ POSITION_MAX = 32767
 KEY_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
 
 
-class _Errors:
-    def __init__(self) -> None:
-        self.by_field: dict[str, list[str]] = {}
-
-    def add(self, name: str, message: Any) -> None:
-        self.by_field.setdefault(name, []).append(str(message))
-
-    def raise_if_any(self) -> None:
-        if self.by_field:
-            raise ValidationFailed(errors=self.by_field)
-
-
 def _require_admin(actor: Any) -> None:
-    if (
-        actor is None
-        or not getattr(actor, "is_authenticated", False)
-        or not actor.is_active
-        or not actor.is_administrator
-    ):
-        raise NotAllowed()
+    require_capability(actor, "can_manage_settings")
 
 
 def parse_choices(text: str) -> list[str]:
@@ -48,7 +31,7 @@ def parse_choices(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-def _clean_choices(field_type: str, choices: list[str] | None, errors: _Errors) -> list[str]:
+def _clean_choices(field_type: str, choices: list[str] | None, errors: FieldErrors) -> list[str]:
     if field_type != CustomFieldDefinition.FieldType.CHOICE:
         return []
     clean = list(dict.fromkeys(" ".join(str(c).split()) for c in (choices or []) if str(c).strip()))
@@ -63,7 +46,7 @@ def _clean_choices(field_type: str, choices: list[str] | None, errors: _Errors) 
 
 def _apply(
     definition: CustomFieldDefinition,
-    errors: _Errors,
+    errors: FieldErrors,
     *,
     label: str | None,
     field_type: str | None,
@@ -118,7 +101,7 @@ def create_field(
 ) -> CustomFieldDefinition:
     """Add a custom field to customers. Its key is fixed from now on: stored values use it."""
     _require_admin(actor)
-    errors = _Errors()
+    errors = FieldErrors()
     key = (key or "").strip().lower()
     if not key:
         errors.add("key", _("This field is required."))
@@ -170,7 +153,7 @@ def update_field(
 ) -> CustomFieldDefinition:
     """Change a custom field's definition; the key cannot change. `None` = unchanged."""
     _require_admin(actor)
-    errors = _Errors()
+    errors = FieldErrors()
     _apply(
         definition,
         errors,

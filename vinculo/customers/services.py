@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from vinculo.core import persistence
-from vinculo.core.errors import NotAllowed, ValidationFailed
+from vinculo.core.errors import FieldErrors, NotAllowed
 from vinculo.core.permissions import can, owner_in_scope
 from vinculo.customers import search
 from vinculo.customers.custom_fields import clean_custom_data
@@ -70,20 +70,8 @@ class CustomerData:
     cleared: set[str] = field(default_factory=set)
 
 
-class _Errors:
-    def __init__(self) -> None:
-        self.by_field: dict[str, list[str]] = {}
-
-    def add(self, name: str, message: str) -> None:
-        self.by_field.setdefault(name, []).append(str(message))
-
-    def raise_if_any(self) -> None:
-        if self.by_field:
-            raise ValidationFailed(errors=self.by_field)
-
-
 def _clean_points(
-    kind: str, items: list[ContactIn], errors: _Errors, field_name: str
+    kind: str, items: list[ContactIn], errors: FieldErrors, field_name: str
 ) -> list[ContactPoint]:
     points: list[ContactPoint] = []
     seen: set[str] = set()
@@ -129,7 +117,7 @@ def _clean_points(
     return points
 
 
-def _clean_addresses(items: list[AddressIn], errors: _Errors) -> list[Address]:
+def _clean_addresses(items: list[AddressIn], errors: FieldErrors) -> list[Address]:
     rows: list[Address] = []
     for position, item in enumerate(items[:POINTS_MAX]):
         if not (item.line1 or "").strip() and not (item.city or "").strip():
@@ -156,7 +144,7 @@ def _clean_addresses(items: list[AddressIn], errors: _Errors) -> list[Address]:
     return rows
 
 
-def _check_owner(actor: Any, owner_id: int | None, errors: _Errors) -> None:
+def _check_owner(actor: Any, owner_id: int | None, errors: FieldErrors) -> None:
     if owner_id is None or owner_id == actor.pk:
         return
     from django.contrib.auth import get_user_model
@@ -169,7 +157,7 @@ def _check_owner(actor: Any, owner_id: int | None, errors: _Errors) -> None:
         errors.add("owner", _("You cannot give customers to this user."))
 
 
-def _apply_fields(customer: Customer, data: CustomerData, actor: Any, errors: _Errors) -> None:
+def _apply_fields(customer: Customer, data: CustomerData, actor: Any, errors: FieldErrors) -> None:
     if data.kind is not None:
         if data.kind not in Customer.Kind.values:
             errors.add("kind", _("Choose person or organization."))
@@ -244,7 +232,7 @@ def _apply_fields(customer: Customer, data: CustomerData, actor: Any, errors: _E
                 errors.add(name, message)
 
 
-def _tag_objects(names: list[str], errors: _Errors) -> list[Tag]:
+def _tag_objects(names: list[str], errors: FieldErrors) -> list[Tag]:
     clean = list(dict.fromkeys(" ".join(n.split())[:60] for n in names if n and n.strip()))
     if len(clean) > TAGS_MAX:
         errors.add("tags", _("At most %(n)d tags.") % {"n": TAGS_MAX})
@@ -306,7 +294,7 @@ def _save_related(
 
 
 def _validate_related(
-    data: CustomerData, errors: _Errors
+    data: CustomerData, errors: FieldErrors
 ) -> tuple[dict[str, list[ContactPoint]], list[Address] | None, list[Tag] | None]:
     points: dict[str, list[ContactPoint]] = {}
     for kind, items, name in (
@@ -325,7 +313,7 @@ def create_customer(*, actor: Any, data: CustomerData) -> Customer:
     """Create a customer with its contact points; the actor owns it unless reassigned."""
     if actor.write_scope() == "none":
         raise NotAllowed()
-    errors = _Errors()
+    errors = FieldErrors()
     customer = Customer(owner_id=actor.pk)
     _apply_fields(customer, data, actor, errors)
     if data.owner_id is not None:
@@ -349,7 +337,7 @@ def update_customer(
     """Apply the fields set in `data` if the version still matches (else StaleVersion)."""
     if not can(actor, "change", customer):
         raise NotAllowed()
-    errors = _Errors()
+    errors = FieldErrors()
     old_name = customer.name
     _apply_fields(customer, data, actor, errors)
     if data.owner_id is not None and data.owner_id != customer.owner_id:

@@ -153,3 +153,92 @@ def test_html_in_a_name_comes_back_verbatim_as_json(client, h):
     assert response["Content-Type"] == "application/json; charset=utf-8"
     assert response.json()["name"] == "<script>alert(1)</script> & Co"
     assert "&lt;" not in response.content.decode()
+
+
+# --- found by the fuzzer (tests/core/test_api_fuzz.py) -------------------------------------
+
+
+def test_multipart_without_boundary_is_a_bad_request_not_a_crash(client, h):
+    """Reading the form of a `multipart/form-data` body without a boundary raised inside
+    the Idempotency-Key check, answered 500 and logged a server error."""
+    response = client.generic(
+        "POST",
+        "/api/v1/customers",
+        b'{"name": "Ana"}',
+        content_type="multipart/form-data",
+        HTTP_IDEMPOTENCY_KEY="retry-1",
+        **h,
+    )
+    body = problem(response, 400, "bad_request")
+    assert body["detail"] == "The multipart/form-data body is malformed."
+    assert not Customer.objects.exists()
+
+
+def test_json_values_keep_their_json_type(client, h, owner):
+    """0 was read as false, true as 1 and "5" as 5; the description says boolean/integer."""
+    body = problem(
+        post(
+            client,
+            h,
+            {
+                "name": "Ana",
+                "emails": [{"value": "ana@example.com", "is_primary": 0}],
+                "owner": True,
+                "organization": "5",
+            },
+        ),
+        422,
+        "validation_error",
+    )
+    errors = {e["field"]: (e["code"], e["message"]) for e in body["errors"]}
+    assert errors == {
+        "emails.0.is_primary": ("invalid_type", "Enter true or false."),
+        "owner": ("invalid_type", "Enter a whole number."),
+        "organization": ("invalid_type", "Enter a whole number."),
+    }
+    assert not Customer.objects.exists()
+    # JSON has one number type: 7.0 is the integer 7, as the description (JSON Schema) says.
+    created = post(client, h, {"name": "Ana", "owner": float(owner.pk)})
+    assert created.status_code == 201, created.content
+    assert created.json()["owner"]["id"] == owner.pk
+
+
+def test_blank_if_match_and_idempotency_key_are_described_as_refused(client, h, owner):
+    """The description allowed "" for both headers; the API answers 428 and 400 to it."""
+    spec = client.get("/api/v1/openapi.json").json()
+    parameters = spec["paths"]["/api/v1/customers/{id}"]["patch"]["parameters"]
+    if_match = next(p for p in parameters if p["name"] == "If-Match")["schema"]
+    parameters = spec["paths"]["/api/v1/customers"]["post"]["parameters"]
+    key = next(p for p in parameters if p["name"] == "Idempotency-Key")["schema"]
+    assert if_match["minLength"] == key["minLength"] == 1
+    assert if_match["pattern"] == key["pattern"] == r"\S"
+    customer = customer_services.create_customer(
+        actor=owner, data=customer_services.CustomerData(name="Ana")
+    )
+    url = f"/api/v1/customers/{customer.pk}"
+    blank = client.patch(url, {}, content_type="application/json", HTTP_IF_MATCH=" ", **h)
+    problem(blank, 428, "precondition_required")
+    problem(
+        post(client, h, {"name": "Bia"}, HTTP_IDEMPOTENCY_KEY=" "), 400, "invalid_idempotency_key"
+    )
+
+
+def test_nul_characters_are_refused_on_their_field(client, h):
+    """On PostgreSQL, a tag "<\\u0000x" (any text with U+0000) made psycopg raise: 500. It
+    is refused on every database, in the body and in the query string."""
+    body = problem(
+        post(client, h, {"name": "Ana", "tags": ["vip", "a\x00b"], "custom": {"k\x00": 1}}),
+        422,
+        "validation_error",
+    )
+    assert body["errors"] == [
+        {"field": "tags.1", "message": "Null characters are not allowed."},
+        {"field": "custom.k\x00", "message": "Null characters are not allowed."},
+    ]
+    assert not Customer.objects.exists()
+    query = problem(client.get("/api/v1/customers?q=an%00a", **h), 422, "validation_error")
+    assert fields(query) == {"q": "Null characters are not allowed."}
+    spanish = client.get("/api/v1/tasks?cursor=%00", HTTP_ACCEPT_LANGUAGE="es", **h)
+    assert fields(problem(spanish, 422, "validation_error")) == {
+        "cursor": "Los caracteres nulos no están permitidos."
+    }

@@ -122,3 +122,20 @@ def test_invalid_key_is_400(client, h, key):
 
 def test_key_of_200_characters_is_fine(client, h):
     assert create(client, h, {"name": "Ana"}, key="k" * 200).status_code == 201
+
+
+def test_same_key_with_another_if_match_is_not_a_retry(client, h, owner):
+    """Found by the fuzzer: with the key of a successful "done", the same call without
+    If-Match (or with another version) replayed the 200 instead of being refused."""
+    from tests.timeline.factories import make_task
+
+    task = make_task(owner)
+    url = f"/api/v1/tasks/{task.pk}/done"
+    done = client.post(url, HTTP_IF_MATCH='"1"', HTTP_IDEMPOTENCY_KEY="done-1", **h)
+    assert done.status_code == 200
+    retry = client.post(url, HTTP_IF_MATCH='"1"', HTTP_IDEMPOTENCY_KEY="done-1", **h)
+    assert retry.status_code == 200 and retry["Idempotent-Replayed"] == "true"
+    for other in ({}, {"HTTP_IF_MATCH": '"7"'}):
+        refused = client.post(url, HTTP_IDEMPOTENCY_KEY="done-1", **other, **h)
+        assert refused.status_code == 422, refused.content
+        assert refused.json()["code"] == "idempotency_key_reused"

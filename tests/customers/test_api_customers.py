@@ -312,3 +312,48 @@ def test_history_newest_first_and_paginated(client, owner, teammate, outsider, l
     assert items[0]["changes"]["name"] == ["Ana", "Ana B"]
     assert items[0]["actor"] == {"id": owner.pk, "name": str(owner)}
     assert client.get(url, **auth(outsider)).status_code == 404
+
+
+# --- found by the fuzzer (tests/core/test_api_fuzz.py) -------------------------------------
+
+
+def test_birth_date_is_iso_text_not_a_timestamp(client, owner):
+    """`"birth_date": 0` was read as a Unix timestamp and saved as 1970-01-01."""
+    for value in (0, "0", 1700000000):
+        response = client.post(
+            URL,
+            {"name": "Ana", "birth_date": value},
+            content_type="application/json",
+            **auth(owner),
+        )
+        assert response.status_code == 422, (value, response.content)
+        assert fields(response) == {"birth_date": "Enter a valid date."}
+    assert not Customer.objects.exists()
+    ok = client.post(
+        URL,
+        {"name": "Ana", "birth_date": "1990-05-01"},
+        content_type="application/json",
+        **auth(owner),
+    )
+    assert ok.status_code == 201 and ok.json()["birth_date"] == "1990-05-01"
+
+
+def test_description_offers_null_and_custom_values_only_where_accepted(client, owner):
+    """The description allowed null for kind, stage, owner, name and custom, and any JSON
+    (objects, lists) as a custom value: the API refuses all of those."""
+    spec = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    patch_fields = spec["CustomerPatch"]["properties"]
+    for name in ("kind", "name", "stage", "owner", "custom"):
+        assert "anyOf" not in patch_fields[name] and "default" not in patch_fields[name], name
+    for name in ("organization", "birth_date", "notes", "tags", "emails"):
+        assert {"type": "null"} in patch_fields[name]["anyOf"], name
+    custom_value = patch_fields["custom"]["additionalProperties"]["anyOf"]
+    assert {option["type"] for option in custom_value} == {"string", "number", "boolean", "null"}
+    customer = make_customer(owner, name="Ana")
+    null_kind = patch(client, owner, customer, {"kind": None}, HTTP_IF_MATCH='"1"')
+    assert null_kind.status_code == 422
+    assert fields(null_kind) == {"kind": "This field cannot be null."}
+    nested = patch(client, owner, customer, {"custom": {"x": {"a": 1}}}, HTTP_IF_MATCH='"1"')
+    assert nested.status_code == 422
+    assert fields(nested) == {"custom.x": "Enter text, a number, true, false or null."}
+    assert Customer.objects.get().version == 1

@@ -312,3 +312,66 @@ def test_patch_null_duration_clears_it(client, owner, customer):
     assert response.status_code == 200, response.content
     assert response.json()["duration_seconds"] is None
     assert Interaction.objects.get(pk=interaction.pk).duration_seconds is None
+
+
+# --- found by the fuzzer (tests/core/test_api_fuzz.py) -------------------------------------
+
+
+def test_since_and_until_are_iso_datetimes_not_timestamps(client, owner, customer):
+    """`until=0.5` was read as 1970-01-01T00:00:00.5Z and answered an empty page."""
+    log(owner, customer)
+    h = auth(owner)
+    for name, value in (("until", "0.5"), ("since", "1700000000"), ("since", "2026-01-01")):
+        response = client.get(URL, {name: value}, **h)
+        assert response.status_code == 422, (name, value)
+        assert fields(response) == {name: "Enter a valid date/time."}
+
+
+def test_logged_values_keep_their_json_type(client, owner, customer):
+    """`"duration_seconds": false` was saved as 0 and `"occurred_at": 1700000000` as a
+    date in 2023; the description says integer and ISO date-time."""
+    response = post(
+        client,
+        owner,
+        {
+            "customer": customer.pk,
+            "channel": "call",
+            "subject": "Hi",
+            "duration_seconds": False,
+            "occurred_at": 1700000000,
+        },
+    )
+    assert response.status_code == 422
+    assert fields(response) == {
+        "duration_seconds": "Enter a whole number.",
+        "occurred_at": "Enter a valid date/time.",
+    }
+    assert not Interaction.objects.exists()
+    spec = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    patch_fields = spec["InteractionPatch"]["properties"]
+    for name in ("channel", "direction", "occurred_at"):  # null is refused: not offered
+        assert "anyOf" not in patch_fields[name], name
+    assert {"type": "null"} in patch_fields["duration_seconds"]["anyOf"]  # null clears it
+
+
+def test_upload_without_a_multipart_boundary_is_a_bad_request(client, owner, customer):
+    """Reading the files of a form-data body without a boundary raised: 500."""
+    interaction = log(owner, customer)
+    response = client.generic(
+        "POST",
+        f"{URL}/{interaction.pk}/attachments",
+        b"hello",
+        content_type="multipart/form-data",
+        **auth(owner),
+    )
+    assert response.status_code == 400 and response.json()["code"] == "bad_request"
+    assert not Attachment.objects.exists()
+
+
+def test_download_is_described_with_the_type_of_the_file(client, owner, customer):
+    """The description promised application/octet-stream; a file comes with its own type."""
+    spec = client.get("/api/v1/openapi.json").json()
+    answer = spec["paths"]["/api/v1/attachments/{id}"]["get"]["responses"]["200"]
+    assert list(answer["content"]) == ["*/*"]
+    body = upload(client, owner, log(owner, customer)).json()
+    assert client.get(body["url"], **auth(owner))["Content-Type"] == "text/plain"

@@ -148,3 +148,36 @@ def test_customer_the_viewer_cannot_see_is_not_named(client, owner):
     body = client.get(f"{URL}/{t.pk}", **auth(owner)).json()
     assert body["customer"] is None
     assert "Secret" not in client.get(URL, **auth(owner)).content.decode()
+
+
+# --- found by the fuzzer (tests/core/test_api_fuzz.py) -------------------------------------
+
+
+def test_due_date_and_assignee_keep_their_json_type(client, owner):
+    """`"due_date": 0` was saved as 1970-01-01 and `"assignee": true` read as user 1; the
+    description says ISO date and integer. A whole number written 7.0 is still 7."""
+    refused = client.post(
+        URL,
+        {"title": "Call", "due_date": 0, "assignee": True},
+        content_type="application/json",
+        **auth(owner),
+    )
+    assert refused.status_code == 422
+    assert fields(refused) == {
+        "due_date": "Enter a valid date.",
+        "assignee": "Enter a whole number.",
+    }
+    assert not Task.objects.exists()
+    created = client.post(
+        URL,
+        {"title": "Call", "assignee": float(owner.pk)},
+        content_type="application/json",
+        **auth(owner),
+    )
+    assert created.status_code == 201 and created.json()["assignee"]["id"] == owner.pk
+    spec = client.get("/api/v1/openapi.json").json()["components"]["schemas"]
+    patch_fields = spec["TaskPatch"]["properties"]
+    for name in ("title", "priority", "assignee"):  # null is refused: not offered
+        assert "anyOf" not in patch_fields[name], name
+    for name in ("due_date", "customer"):  # null clears them
+        assert {"type": "null"} in patch_fields[name]["anyOf"], name

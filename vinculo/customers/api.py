@@ -10,7 +10,7 @@ from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, WithJsonSchema
 
 from vinculo.core.api.concurrency import IF_MATCH_DOC, expected_version, set_etag
 from vinculo.core.api.idempotency import idempotent
@@ -18,10 +18,12 @@ from vinculo.core.api.schemas import (
     DEFAULT_LIMIT,
     Cursor,
     Id,
+    IsoDate,
     Limit,
     Ref,
     StrictSchema,
     choice,
+    omittable,
     page_body,
     page_schema,
     ref,
@@ -53,7 +55,16 @@ def _scalar(value: Any) -> Any:
     raise ValueError(_("Enter text, a number, true, false or null."))
 
 
-CustomValue = Annotated[Any, AfterValidator(_scalar)]
+# What _scalar accepts, so the description does not offer objects or lists.
+_CUSTOM_VALUE_SCHEMA = {
+    "anyOf": [
+        {"type": "string", "maxLength": TEXT_MAX},
+        {"type": "number"},
+        {"type": "boolean"},
+        {"type": "null"},
+    ]
+}
+CustomValue = Annotated[Any, AfterValidator(_scalar), WithJsonSchema(_CUSTOM_VALUE_SCHEMA)]
 
 
 # --- input ---------------------------------------------------------------------------------
@@ -85,20 +96,20 @@ class CustomerPatch(StrictSchema):
     """Fields to change; omitted fields stay as they are. null clears organization and
     birth_date; null on a text or list field empties it."""
 
-    kind: KindChoice | None = None  # type: ignore[valid-type]
-    name: str | None = Field(None, max_length=200)
+    kind: KindChoice | None = omittable()  # type: ignore[valid-type]
+    name: str | None = omittable(max_length=200)
     organization: Id | None = Field(None, description="Id of an organization you can see")
     job_title: str | None = Field(None, max_length=120)
-    birth_date: dt.date | None = None
-    stage: StageChoice | None = None  # type: ignore[valid-type]
+    birth_date: IsoDate | None = None
+    stage: StageChoice | None = omittable()  # type: ignore[valid-type]
     source: SourceChoice | None = None  # type: ignore[valid-type]
-    owner: Id | None = Field(None, description="User id (needs the reassign capability)")
+    owner: Id | None = omittable(description="User id (needs the reassign capability)")
     tax_id: str | None = Field(None, max_length=30, description="CPF, CNPJ, NIF, NIE or CIF")
     tax_id_type: choice(Customer.TaxIdType.values, blank=True) | None = None  # type: ignore[valid-type]
     notes: str | None = Field(None, max_length=10000)
     tags: list[Annotated[str, Field(max_length=60)]] | None = Field(None, max_length=30)
-    custom: dict[Annotated[str, Field(max_length=50)], CustomValue] | None = Field(
-        None, description="Custom field values by key; null removes a value"
+    custom: dict[Annotated[str, Field(max_length=50)], CustomValue] | None = omittable(
+        description="Custom field values by key; null removes a value"
     )
     emails: list[ContactIn] | None = Field(None, max_length=services.POINTS_MAX)
     phones: list[ContactIn] | None = Field(None, max_length=services.POINTS_MAX)

@@ -143,6 +143,9 @@ class Attachment(models.Model):
 
     class Meta:
         ordering = ["id"]
+        # prune_orphan_files looks up which stored names are still referenced, a batch at a
+        # time: without this index each batch would scan every attachment.
+        indexes = [models.Index(fields=["file"], name="attachment_file_idx")]
 
     def __str__(self) -> str:
         return self.name

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import logging
 import mimetypes
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
+from types import TracebackType
 from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.core.files.storage import Storage
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,9 +25,12 @@ from vinculo.core.permissions import can, owner_in_scope
 from vinculo.customers.models import Customer
 from vinculo.timeline.models import Attachment, Channel, Interaction, InteractionLink, Task
 
+logger = logging.getLogger(__name__)
+
 SUBJECT_MAX = 200
 BODY_MAX = 50000
 MAX_DURATION = 24 * 3600
+NAMES_PER_QUERY = 500  # stored names looked up in one `file__in` query
 
 
 @dataclass
@@ -127,7 +135,81 @@ def _people(data: InteractionData, actor: Any, errors: dict[str, list[str]]) -> 
     return users, customers
 
 
-def _store_files(interaction: Interaction, files: list[FileIn]) -> list[str]:
+def attachment_storage() -> Storage:
+    """Where Attachment files live (the FileField's storage: MEDIA_ROOT by default)."""
+    return Attachment._meta.get_field("file").storage
+
+
+def referenced_names(names: Iterable[str]) -> set[str]:
+    """Which of these stored names an Attachment row points at (one indexed query per
+    NAMES_PER_QUERY names)."""
+    names = list(dict.fromkeys(names))
+    found: set[str] = set()
+    for start in range(0, len(names), NAMES_PER_QUERY):
+        chunk = names[start : start + NAMES_PER_QUERY]
+        rows = Attachment.objects.filter(file__in=chunk).order_by().values_list("file", flat=True)
+        found.update(rows)
+    return found
+
+
+def delete_unreferenced_files(names: Iterable[str]) -> list[str]:
+    """Remove from storage the files among `names` that no Attachment row references, and
+    return them. A file another row still points at (the same stored name) is kept. A file
+    that cannot be removed is logged and left to prune_orphan_files."""
+    names = [n for n in dict.fromkeys(names) if n]
+    if not names:
+        return []
+    keep = referenced_names(names)
+    storage = attachment_storage()
+    deleted = []
+    for name in names:
+        if name in keep:
+            continue
+        try:
+            storage.delete(name)
+        except OSError:
+            logger.warning("Could not delete attachment file %s", name, exc_info=True)
+            continue
+        deleted.append(name)
+    return deleted
+
+
+class _NewFiles:
+    """Collects the names of files written inside a transaction block; if the block fails
+    (its rows roll back), removes them again so nothing is left on disk.
+
+    Enter it before the `transaction.atomic()` it guards (`with new_files,
+    transaction.atomic():`) so the rollback has happened when it looks for references.
+    Django has no rollback hook, so a rollback of an *enclosing* transaction after this
+    block succeeded is not seen here: prune_orphan_files removes those files later."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def __enter__(self) -> _NewFiles:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc_type is None or not self.names:
+            return
+        if transaction.get_connection().needs_rollback:
+            # The enclosing transaction is broken and cannot be queried; it will roll back
+            # and prune_orphan_files will find these files unreferenced.
+            return
+        try:
+            delete_unreferenced_files(self.names)
+        except DatabaseError:
+            logger.warning("Could not clean up files of a failed write", exc_info=True)
+
+
+def _store_files(interaction: Interaction, files: list[FileIn], written: list[str]) -> list[str]:
+    """Write the files and their Attachment rows; every stored name is appended to `written`
+    as soon as it is on disk, so a failure later in the transaction can remove it."""
     names = []
     for f in files:
         digest = hashlib.sha256(f.content).hexdigest()
@@ -142,6 +224,7 @@ def _store_files(interaction: Interaction, files: list[FileIn]) -> list[str]:
             sha256=digest,
         )
         attachment.file.save(name, ContentFile(f.content), save=False)
+        written.append(str(attachment.file.name))
         attachment.save()
         names.append(name)
     return names
@@ -163,6 +246,8 @@ def log_interaction(*, actor: Any, customer: Customer, data: InteractionData) ->
         if existing is not None:
             return existing
 
+    new_files = _NewFiles()
+
     def save_related(obj: Interaction) -> dict[str, list[Any]]:
         related: dict[str, list[Any]] = {}
         if users:
@@ -179,11 +264,11 @@ def log_interaction(*, actor: Any, customer: Customer, data: InteractionData) ->
                 ]
             )
         if data.files:
-            related["attachments"] = [None, _store_files(obj, data.files)]
+            related["attachments"] = [None, _store_files(obj, data.files, new_files.names)]
         return related
 
     try:
-        with transaction.atomic():
+        with new_files, transaction.atomic():
             persistence.create(
                 interaction,
                 actor=actor,
@@ -210,7 +295,8 @@ def update_interaction(
     users, others = _people(data, actor, errors)
     if errors:
         raise ValidationFailed(errors=errors)
-    with transaction.atomic():
+    new_files = _NewFiles()
+    with new_files, transaction.atomic():
         related: dict[str, list[Any]] = {}
         if data.user_ids is not None:
             before = [u.pk for u in interaction.users.all()]
@@ -223,7 +309,8 @@ def update_interaction(
             if before != [c.pk for c in others]:
                 related["other_customers"] = [before, [c.pk for c in others]]
         if data.files:
-            related["attachments"] = [None, _store_files(interaction, data.files)]
+            stored = _store_files(interaction, data.files, new_files.names)
+            related["attachments"] = [None, stored]
         persistence.update(
             interaction, actor=actor, expected_version=expected_version, related_changes=related
         )
@@ -233,10 +320,16 @@ def update_interaction(
 def delete_interaction(
     *, actor: Any, interaction: Interaction, expected_version: int | None
 ) -> None:
+    """Delete an interaction; its attachment files go once the deletion has committed."""
     if not can(actor, "delete", interaction):
         raise NotAllowed()
     with transaction.atomic():
+        files = list(interaction.attachments.values_list("file", flat=True))
         persistence.delete(interaction, actor=actor, expected_version=expected_version)
+        if files:
+            # After commit: a rolled-back delete keeps its files; another row pointing at
+            # the same stored name keeps it too (delete_unreferenced_files checks).
+            transaction.on_commit(partial(delete_unreferenced_files, files), robust=True)
 
 
 @dataclass

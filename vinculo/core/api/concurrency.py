@@ -25,7 +25,8 @@ IF_MATCH_DOC: dict[str, Any] = {
             "name": "If-Match",
             "required": True,
             "description": 'The ETag of the version you edit, e.g. "3" (quotes included).',
-            "schema": {"type": "string"},
+            # Blank counts as missing (428); any other value is compared (412 if it differs).
+            "schema": {"type": "string", "minLength": 1, "pattern": r"\S"},
         }
     ],
     "responses": {

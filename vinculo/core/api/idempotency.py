@@ -45,17 +45,21 @@ HEADER_DOC: dict[str, Any] = {
                 "Any unique string (≤ 200 characters). Retrying with the same key and body "
                 "returns the first answer (header Idempotent-Replayed: true) for 24 h."
             ),
-            "schema": {"type": "string", "maxLength": KEY_MAX},
+            # Blank keys are refused (400 invalid_idempotency_key), like longer ones.
+            "schema": {"type": "string", "minLength": 1, "maxLength": KEY_MAX, "pattern": r"\S"},
         }
     ]
 }
 
 
 def request_hash(request: HttpRequest) -> str:
-    """sha256 of method, path with query and body. Multipart bodies are hashed by their
-    fields and file contents, since their boundary changes on every retry."""
+    """sha256 of method, path with query, If-Match and body. Multipart bodies are hashed by
+    their fields and file contents, since their boundary changes on every retry. If-Match
+    is part of what was asked: a "done" under another version (or none) is another request,
+    not a retry, and must not be answered with the first one's success."""
     digest = hashlib.sha256()
-    digest.update(f"{request.method}\n{request.get_full_path()}\n".encode())
+    if_match = request.headers.get("If-Match", "")
+    digest.update(f"{request.method}\n{request.get_full_path()}\n{if_match}\n".encode())
     if request.content_type == "multipart/form-data":
         for name in sorted(request.POST):
             for value in request.POST.getlist(name):

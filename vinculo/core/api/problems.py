@@ -15,6 +15,7 @@ from django.core.exceptions import (
 )
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -233,6 +234,8 @@ def _authentication(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
 
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     cause = exc.__cause__
+    if isinstance(cause, ApiProblem):  # raised by the body parser, wrapped by Ninja
+        return _api_problem(request, cause)
     if isinstance(cause, MalformedBody):
         return problem(400, "malformed_json", detail=str(cause))
     if isinstance(cause, RequestDataTooBig):
@@ -264,6 +267,12 @@ def _suspicious(request: HttpRequest, exc: Exception) -> HttpResponse:
     return problem(400, "bad_request")
 
 
+def _bad_multipart(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """Django raises this on first access to POST/FILES (a form-data body without a
+    boundary, or a broken one): the client's mistake, not ours."""
+    return problem(400, "bad_request", detail=_("The multipart/form-data body is malformed."))
+
+
 def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.exception(
         "API error on %s %s", request.method, request.path, exc_info=exc, extra={"request": request}
@@ -282,6 +291,7 @@ _HANDLERS: list[tuple[type[Exception], Callable[..., HttpResponse]]] = [
     (PermissionDenied, _permission_denied),
     (RequestDataTooBig, _too_big),
     (SuspiciousOperation, _suspicious),
+    (MultiPartParserError, _bad_multipart),
     (Exception, _server_error),  # last resort: logged, never shown
 ]
 

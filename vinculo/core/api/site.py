@@ -11,7 +11,9 @@ from importlib import import_module
 from typing import Any
 
 from django.apps import apps
+from django.core.validators import ProhibitNullCharactersValidator
 from django.http import HttpRequest
+from django.utils.datastructures import MultiValueDict
 from django.utils.module_loading import module_has_submodule
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router
@@ -36,12 +38,42 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _nul_fields(value: Any, path: tuple[Any, ...] = ()) -> list[str]:
+    """Paths of the texts (or object keys) holding U+0000, e.g. ["tags.2"]."""
+    if isinstance(value, str):
+        return [".".join(map(str, path))] if "\x00" in value else []
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in str(key):
+                found.append(".".join(map(str, (*path, key))))
+            else:
+                found += _nul_fields(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _nul_fields(item, (*path, index))
+    return found
+
+
+def refuse_nul_characters(fields: list[str]) -> None:
+    """U+0000 is valid JSON and URL text, but PostgreSQL cannot store or compare it (psycopg
+    raises, the answer would be a 500). Refuse it where it comes in, as Django's form fields
+    do, with Django's own (translated) message. Like the business rules' errors it has no
+    `code`: the description (any string) does not say it, the database does."""
+    if fields:
+        message = str(ProhibitNullCharactersValidator.message)
+        raise ApiProblem(
+            422, "validation_error", errors=[{"field": f, "message": message} for f in fields]
+        )
+
+
 class JsonParser(Parser):
-    """Strict JSON bodies: not JSON, not UTF-8, NaN or Infinity → 400 malformed_json."""
+    """Strict JSON bodies: not JSON, not UTF-8, NaN or Infinity → 400 malformed_json; text
+    with U+0000, here or in the query string or form fields → 422 on that field."""
 
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
         try:
-            return json.loads(request.body, parse_constant=_reject_constant)  # type: ignore[no-any-return]
+            data = json.loads(request.body, parse_constant=_reject_constant)
         except ValueError as exc:
             if isinstance(exc, json.JSONDecodeError):
                 message = _("The body is not valid JSON (line %(line)d, column %(column)d).") % {
@@ -51,6 +83,21 @@ class JsonParser(Parser):
             else:
                 message = _("The body is not valid JSON in UTF-8.")
             raise MalformedBody(message) from exc
+        refuse_nul_characters(_nul_fields(data))
+        return data  # type: ignore[no-any-return]
+
+    def parse_querydict(
+        self, data: MultiValueDict, list_fields: list[str], request: HttpRequest
+    ) -> dict[str, Any]:
+        refuse_nul_characters(
+            [
+                key
+                for key in data
+                if "\x00" in key
+                or any("\x00" in str(getattr(v, "name", v)) for v in data.getlist(key))
+            ]
+        )
+        return super().parse_querydict(data, list_fields, request)  # type: ignore[no-any-return]
 
 
 class VinculoAPI(NinjaAPI):

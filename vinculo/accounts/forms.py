@@ -100,31 +100,6 @@ def profile_initial(user: User) -> dict[str, Any]:
     }
 
 
-class PasswordChangeForm(BaseForm):
-    current_password = forms.CharField(
-        label=_("Current password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-    new_password1 = forms.CharField(
-        label=_("New password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-    new_password2 = forms.CharField(
-        label=_("New password again"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        one, two = data.get("new_password1"), data.get("new_password2")
-        if one and two and one != two:
-            self.add_error("new_password2", _("The two passwords are not the same."))
-        return data
-
-
 class SetPasswordForm(BaseForm):
     """An administrator gives a user a new password."""
 
@@ -145,6 +120,17 @@ class SetPasswordForm(BaseForm):
         if one and two and one != two:
             self.add_error("new_password2", _("The two passwords are not the same."))
         return data
+
+
+class PasswordChangeForm(SetPasswordForm):
+    """A user changes their own password: the current one first, then the new one twice."""
+
+    current_password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    field_order = ["current_password", "new_password1", "new_password2"]
 
 
 class TokenForm(BaseForm):

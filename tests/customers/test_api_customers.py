@@ -357,3 +357,14 @@ def test_description_offers_null_and_custom_values_only_where_accepted(client, o
     assert nested.status_code == 422
     assert fields(nested) == {"custom.x": "Enter text, a number, true, false or null."}
     assert Customer.objects.get().version == 1
+
+
+def test_a_taken_tax_id_is_a_field_error(client, owner, outsider):
+    make_customer(owner, name="Ana Souza", tax_id="11144477735")
+    body = {"name": "Ana S.", "tax_id": "111.444.777-35"}
+    refused = client.post(URL, body, content_type="application/json", **auth(owner))
+    assert refused.status_code == 422
+    assert fields(refused) == {"tax_id": "Another customer already has this tax id: Ana Souza."}
+    hidden = client.post(URL, body, content_type="application/json", **auth(outsider))
+    assert hidden.status_code == 422 and "Ana" not in fields(hidden)["tax_id"]
+    assert Customer.objects.count() == 1

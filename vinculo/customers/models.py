@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.models import VersionedModel
 from vinculo.core.permissions import VisibleQuerySet, owner_in_scope
+from vinculo.customers.normalize import fold
 
 
 class CustomerQuerySet(VisibleQuerySet):
@@ -98,6 +99,13 @@ class Customer(VersionedModel):
             models.Index(fields=["owner", "updated_at", "id"], name="customer_owner_upd_idx"),
             models.Index(fields=["tax_id"], name="customer_tax_idx"),
             models.Index(fields=["organization"], name="customer_org_idx"),
+        ]
+        constraints = [
+            # A tax id is an identity: one customer per normalised number, even when two
+            # saves race past the service's check (it answers with a field error then).
+            models.UniqueConstraint(
+                fields=["tax_id"], condition=~models.Q(tax_id=""), name="customer_tax_id_unique"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -191,6 +199,8 @@ class Tag(models.Model):
     """A free label on customers, shared by everyone."""
 
     name = models.CharField(_("name"), max_length=60, unique=True)
+    # Lowercase, unaccented name: filters and suggestions treat "VIP", "vip" and "víp" alike.
+    folded = models.CharField(max_length=60, editable=False, db_index=True, default="")
 
     class Meta:
         ordering = ["name"]
@@ -199,6 +209,10 @@ class Tag(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.folded = fold(self.name)[:60]
+        super().save(*args, **kwargs)
 
 
 class CustomFieldDefinition(VersionedModel):

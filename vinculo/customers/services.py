@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from vinculo.core import persistence
-from vinculo.core.errors import FieldErrors, NotAllowed
+from vinculo.core.errors import FieldErrors, NotAllowed, ValidationFailed
 from vinculo.core.permissions import can, owner_in_scope
 from vinculo.customers import search
 from vinculo.customers.custom_fields import clean_custom_data
@@ -68,6 +70,70 @@ class CustomerData:
     addresses: list[AddressIn] | None = None
     # Fields explicitly sent as empty/null (to clear organization, birth date or owner).
     cleared: set[str] = field(default_factory=set)
+
+
+class CustomerInvalid(ValidationFailed):
+    """Field errors of a customer, plus the customer who already has the tax id when the
+    actor may see them (pages link to it; the API reports the field error alone)."""
+
+    def __init__(
+        self, *, errors: dict[str, list[str]], tax_id_holder: Customer | None = None
+    ) -> None:
+        super().__init__(errors=errors)
+        self.tax_id_holder = tax_id_holder
+
+
+def _tax_id_holder(customer: Customer) -> Customer | None:
+    """Another customer with the same normalised tax id (an index lookup), if any."""
+    if not customer.tax_id:
+        return None
+    return (
+        Customer.objects.filter(tax_id=customer.tax_id)
+        .exclude(pk=customer.pk)
+        .only("pk", "name", "owner_id")
+        .order_by("pk")
+        .first()
+    )
+
+
+def _tax_id_error(holder: Customer, actor: Any, errors: FieldErrors) -> Customer | None:
+    """Report the clash; name (and return) the holder only if the actor may see them."""
+    if can(actor, "view", holder):
+        errors.add(
+            "tax_id",
+            _("Another customer already has this tax id: %(name)s.") % {"name": holder.name},
+        )
+        return holder
+    errors.add(
+        "tax_id",
+        _(
+            "Another customer already has this tax id, in records you cannot see. "
+            "Ask an administrator to find it."
+        ),
+    )
+    return None
+
+
+def _check_tax_id_free(
+    customer: Customer, data: CustomerData, actor: Any, errors: FieldErrors
+) -> Customer | None:
+    """A tax id is an identity: a second customer with it is refused."""
+    if data.tax_id is None and data.tax_id_type is None:
+        return None
+    if "tax_id" in errors.by_field:
+        return None
+    holder = _tax_id_holder(customer)
+    return _tax_id_error(holder, actor, errors) if holder is not None else None
+
+
+def _tax_id_taken(actor: Any, customer: Customer, exc: IntegrityError) -> CustomerInvalid:
+    """The answer to a lost race: the unique index refused a tax id saved meanwhile."""
+    holder = _tax_id_holder(customer)
+    if holder is None:
+        raise exc
+    errors = FieldErrors()
+    visible = _tax_id_error(holder, actor, errors)
+    return CustomerInvalid(errors=errors.by_field, tax_id_holder=visible)
 
 
 def _clean_points(
@@ -232,14 +298,19 @@ def _apply_fields(customer: Customer, data: CustomerData, actor: Any, errors: Fi
                 errors.add(name, message)
 
 
-def _tag_objects(names: list[str], errors: FieldErrors) -> list[Tag]:
+def _clean_tag_names(names: list[str], errors: FieldErrors) -> list[str]:
     clean = list(dict.fromkeys(" ".join(n.split())[:60] for n in names if n and n.strip()))
     if len(clean) > TAGS_MAX:
         errors.add("tags", _("At most %(n)d tags.") % {"n": TAGS_MAX})
         return []
-    existing = {t.name.lower(): t for t in Tag.objects.filter(name__in=clean)}
+    return clean
+
+
+def _tag_objects(names: list[str]) -> list[Tag]:
+    """The tags named, created when new (writes: call inside the saving transaction)."""
+    existing = {t.name.lower(): t for t in Tag.objects.filter(name__in=names)}
     tags = []
-    for name in clean:
+    for name in names:
         tag = existing.get(name.lower()) or Tag.objects.get_or_create(name=name)[0]
         tags.append(tag)
     return tags
@@ -293,9 +364,20 @@ def _save_related(
     return changes
 
 
+@dataclass
+class _Checked:
+    """A customer with its fields applied and its related rows validated, ready to save."""
+
+    customer: Customer
+    points: dict[str, list[ContactPoint]]
+    addresses: list[Address] | None
+    tag_names: list[str] | None
+
+
 def _validate_related(
     data: CustomerData, errors: FieldErrors
-) -> tuple[dict[str, list[ContactPoint]], list[Address] | None, list[Tag] | None]:
+) -> tuple[dict[str, list[ContactPoint]], list[Address] | None, list[str] | None]:
+    """Contact points, addresses and tag names, validated without writing anything."""
     points: dict[str, list[ContactPoint]] = {}
     for kind, items, name in (
         (ContactPoint.Kind.EMAIL, data.emails, "emails"),
@@ -305,41 +387,32 @@ def _validate_related(
         if items is not None:
             points[kind] = _clean_points(kind, items, errors, name)
     addresses = _clean_addresses(data.addresses, errors) if data.addresses is not None else None
-    tags = _tag_objects(data.tags, errors) if data.tags is not None else None
+    tags = _clean_tag_names(data.tags, errors) if data.tags is not None else None
     return points, addresses, tags
 
 
-def create_customer(*, actor: Any, data: CustomerData) -> Customer:
-    """Create a customer with its contact points; the actor owns it unless reassigned."""
-    if actor.write_scope() == "none":
-        raise NotAllowed()
+def _checked(customer: Customer, data: CustomerData, actor: Any, errors: FieldErrors) -> _Checked:
+    """Every field checked at once (the caller has applied the owner rules to `errors`):
+    all problems are reported together, never one round at a time."""
+    _apply_fields(customer, data, actor, errors)
+    holder = _check_tax_id_free(customer, data, actor, errors)
+    points, addresses, tag_names = _validate_related(data, errors)
+    if errors:
+        raise CustomerInvalid(errors=errors.by_field, tax_id_holder=holder)
+    return _Checked(customer, points, addresses, tag_names)
+
+
+def _check_new(actor: Any, data: CustomerData) -> _Checked:
     errors = FieldErrors()
     customer = Customer(owner_id=actor.pk)
-    _apply_fields(customer, data, actor, errors)
     if data.owner_id is not None:
         _check_owner(actor, data.owner_id, errors)
         customer.owner_id = data.owner_id
-    with transaction.atomic():
-        points, addresses, tags = _validate_related(data, errors)
-        errors.raise_if_any()
-        persistence.create(
-            customer,
-            actor=actor,
-            save_related=lambda c: _save_related(c, data, points, addresses, tags),
-        )
-        search.index_customers([customer.pk])
-    return customer
+    return _checked(customer, data, actor, errors)
 
 
-def update_customer(
-    *, actor: Any, customer: Customer, data: CustomerData, expected_version: int | None
-) -> Customer:
-    """Apply the fields set in `data` if the version still matches (else StaleVersion)."""
-    if not can(actor, "change", customer):
-        raise NotAllowed()
+def _check_change(actor: Any, customer: Customer, data: CustomerData) -> _Checked:
     errors = FieldErrors()
-    old_name = customer.name
-    _apply_fields(customer, data, actor, errors)
     if data.owner_id is not None and data.owner_id != customer.owner_id:
         if not can(actor, "reassign", customer):
             errors.add("owner", _("You cannot give customers to this user."))
@@ -351,17 +424,62 @@ def update_customer(
         if not can(actor, "reassign", customer) or actor.write_scope() != "all":
             errors.add("owner", _("Only administrators can leave a customer without an owner."))
         customer.owner_id = None
-    with transaction.atomic():
-        points, addresses, tags = _validate_related(data, errors)
-        errors.raise_if_any()
-        related = _save_related(customer, data, points, addresses, tags)
-        persistence.update(
-            customer, actor=actor, expected_version=expected_version, related_changes=related
-        )
-        reindex = [customer.pk]
-        if customer.is_organization and customer.name != old_name:
-            reindex += list(customer.people.values_list("pk", flat=True))
-        search.index_customers(reindex)
+    return _checked(customer, data, actor, errors)
+
+
+def validate_customer(*, actor: Any, data: CustomerData, customer: Customer | None = None) -> None:
+    """Raise the CustomerInvalid that create or update would raise, saving nothing, so a
+    page whose own checks failed can still show every other problem at the same time."""
+    if customer is None:
+        _check_new(actor, data)
+    else:
+        _check_change(actor, copy.copy(customer), data)
+
+
+def create_customer(*, actor: Any, data: CustomerData) -> Customer:
+    """Create a customer with its contact points; the actor owns it unless reassigned."""
+    if actor.write_scope() == "none":
+        raise NotAllowed()
+    checked = _check_new(actor, data)
+    customer = checked.customer
+    try:
+        with transaction.atomic():
+            tags = _tag_objects(checked.tag_names) if checked.tag_names is not None else None
+            persistence.create(
+                customer,
+                actor=actor,
+                save_related=lambda c: _save_related(
+                    c, data, checked.points, checked.addresses, tags
+                ),
+            )
+            search.index_customers([customer.pk])
+    except IntegrityError as exc:
+        customer.pk = None
+        raise _tax_id_taken(actor, customer, exc) from None
+    return customer
+
+
+def update_customer(
+    *, actor: Any, customer: Customer, data: CustomerData, expected_version: int | None
+) -> Customer:
+    """Apply the fields set in `data` if the version still matches (else StaleVersion)."""
+    if not can(actor, "change", customer):
+        raise NotAllowed()
+    old_name = customer.name
+    checked = _check_change(actor, customer, data)
+    try:
+        with transaction.atomic():
+            tags = _tag_objects(checked.tag_names) if checked.tag_names is not None else None
+            related = _save_related(customer, data, checked.points, checked.addresses, tags)
+            persistence.update(
+                customer, actor=actor, expected_version=expected_version, related_changes=related
+            )
+            reindex = [customer.pk]
+            if customer.is_organization and customer.name != old_name:
+                reindex += list(customer.people.values_list("pk", flat=True))
+            search.index_customers(reindex)
+    except IntegrityError as exc:
+        raise _tax_id_taken(actor, customer, exc) from None
     return customer
 
 
@@ -397,3 +515,41 @@ def probable_duplicates(customer: Customer, viewer: Any, *, limit: int = 5) -> Q
             .values_list("pk", flat=True)[:50]
         )
     return Customer.objects.visible_to(viewer).filter(pk__in=sorted(ids)).order_by("pk")[:limit]
+
+
+def duplicates_before_save(
+    viewer: Any,
+    *,
+    emails: Iterable[str],
+    phones: Iterable[str],
+    customer: Customer | None = None,
+    limit: int = 5,
+) -> list[Customer]:
+    """Visible customers who already have one of these emails or phones (typed in any
+    format), so a form can warn before saving. On edit, only values the customer does not
+    have yet count: a shared address confirmed once is not asked about again."""
+    wanted: set[tuple[str, str]] = set()
+    for kind, values, normalize in (
+        (ContactPoint.Kind.EMAIL, emails, normalize_email),
+        (ContactPoint.Kind.PHONE, phones, normalize_phone),
+    ):
+        for raw in values:
+            try:
+                wanted.add((kind, normalize(raw)))
+            except ValidationError:
+                continue
+    if customer is not None and customer.pk:
+        wanted -= set(
+            customer.contact_points.filter(kind__in=["email", "phone"]).values_list("kind", "value")
+        )
+    ids: set[int] = set()
+    for kind, value in sorted(wanted):
+        found = ContactPoint.objects.filter(kind=kind, value=value)
+        if customer is not None and customer.pk:
+            found = found.exclude(customer_id=customer.pk)
+        ids.update(found.values_list("customer_id", flat=True)[:50])
+    if not ids:
+        return []
+    return list(
+        Customer.objects.visible_to(viewer).filter(pk__in=sorted(ids)).order_by("pk")[:limit]
+    )

@@ -9,8 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
-from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -26,8 +24,10 @@ from vinculo.customers.search import search_customers
 from vinculo.customers.services import (
     create_customer,
     delete_customer,
+    duplicates_before_save,
     probable_duplicates,
     update_customer,
+    validate_customer,
 )
 from vinculo.timeline import views as timeline_views
 
@@ -178,6 +178,7 @@ def _form_page(
     *,
     status: int = 200,
     stale: bool = False,
+    duplicates: list[Customer] | None = None,
 ) -> HttpResponse:
     kind = form["kind"].value() or Customer.Kind.PERSON
     context = {
@@ -188,23 +189,45 @@ def _form_page(
         "kind_value": kind,
         "is_org": kind == Customer.Kind.ORGANIZATION,
         "stale": stale,
+        "duplicates": duplicates or [],
     }
     return render_page(request, "customers/form.html", context, status=status)
 
 
+def _refused_or_doubtful(
+    request: HttpRequest, form: CustomerForm, customer: Customer | None
+) -> HttpResponse | None:
+    """The form again when it cannot or should not be saved yet: with every error at once
+    (Django's checks and the service's together), or with the customers who already have
+    an email or phone typed here ("save anyway" goes on). None: go ahead and save."""
+    user: Any = request.user
+    if not form.is_valid():
+        try:
+            validate_customer(actor=user, data=form.to_data(), customer=customer)
+        except ValidationFailed as exc:
+            form.add_service_errors(exc, besides_own=True)
+        return _form_page(request, form, customer, status=422)
+    if request.POST.get("confirm_duplicates"):
+        return None
+    data = form.to_data()
+    duplicates = duplicates_before_save(
+        user,
+        emails=[p.value for p in data.emails or []],
+        phones=[p.value for p in data.phones or []],
+        customer=customer,
+    )
+    if not duplicates:
+        return None
+    try:
+        validate_customer(actor=user, data=data, customer=customer)
+    except ValidationFailed as exc:
+        form.add_service_errors(exc)
+        return _form_page(request, form, customer, status=422, duplicates=duplicates)
+    return _form_page(request, form, customer, duplicates=duplicates)
+
+
 def _after_save(request: HttpRequest, customer: Customer, message: str) -> HttpResponse:
     messages.success(request, message)
-    duplicates = list(probable_duplicates(customer, request.user))
-    if duplicates:
-        links = format_html_join(
-            ", ",
-            '<a href="{}">{}</a>',
-            ((reverse("customers:detail", args=[d.pk]), d.name) for d in duplicates),
-        )
-        messages.warning(
-            request,
-            format_html("{} {}", _("This customer may be a duplicate of:"), links),
-        )
     return redirect("customers:detail", pk=customer.pk)
 
 
@@ -229,8 +252,8 @@ def customer_create(request: HttpRequest) -> HttpResponse:
         form = CustomerForm(definitions=definitions, owners=owners, initial=initial)
         return _form_page(request, form, None)
     form = CustomerForm(request.POST, definitions=definitions, owners=owners)
-    if not form.is_valid():
-        return _form_page(request, form, None, status=422)
+    if (unsaved := _refused_or_doubtful(request, form, None)) is not None:
+        return unsaved
     try:
         customer = create_customer(actor=user, data=form.to_data())
     except ValidationFailed as exc:
@@ -259,8 +282,8 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return _form_page(request, form, customer)
     form = CustomerForm(request.POST, definitions=definitions, owners=owners, customer=customer)
-    if not form.is_valid():
-        return _form_page(request, form, customer, status=422)
+    if (unsaved := _refused_or_doubtful(request, form, customer)) is not None:
+        return unsaved
     try:
         update_customer(
             actor=user,

@@ -6,9 +6,10 @@ import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils import formats
 from django.utils.translation import gettext as _
 
-from vinculo.core.money import CENT, parse_amount
+from vinculo.core.money import CENT, format_money, format_number, parse_amount
 from vinculo.customers.models import CustomFieldDefinition
 
 TEXT_MAX = 1000
@@ -68,6 +69,29 @@ def clean_value(definition: CustomFieldDefinition, value: Any) -> Any:
             return False
         raise ValueError(_("Enter yes or no."))
     raise ValueError(_("Unknown field type."))
+
+
+def format_value(definition: CustomFieldDefinition, value: Any) -> str:
+    """A stored value as people read it in the current language: amounts in the language's
+    currency format, localised dates and numbers, yes/no."""
+    if value is None or value == "":
+        return ""
+    kind = definition.field_type
+    if kind == CustomFieldDefinition.FieldType.BOOLEAN:
+        return _("Yes") if value is True else _("No")
+    if kind == CustomFieldDefinition.FieldType.DATE:
+        try:
+            return formats.date_format(dt.date.fromisoformat(str(value)), "SHORT_DATE_FORMAT")
+        except ValueError:
+            return str(value)
+    try:
+        if kind == CustomFieldDefinition.FieldType.NUMBER:
+            return format_number(value)
+        if kind == CustomFieldDefinition.FieldType.MONEY:
+            return format_money(value)
+    except (InvalidOperation, ValueError):  # a value stored before the field changed type
+        return str(value)
+    return str(value)
 
 
 def clean_custom_data(

@@ -195,3 +195,96 @@ def test_back_button_restore_gets_the_whole_page_and_caches_keep_them_apart(clie
     assert "HX-Request" in fragment["Vary"]
     restored = client.get(LIST + "?q=ana", HTTP_HX_HISTORY_RESTORE_REQUEST="true", **HX)
     assert "<html" in restored.content.decode() and names(restored) == ["Ana"]
+
+
+# --- tags in any case, suggestions, sortable headers ----------------------------------
+
+
+def test_the_tag_filter_ignores_case_and_accents(client, owner):
+    make_customer(owner, name="Ana", tags=["VIP"])
+    make_customer(owner, name="Bruno", tags=["Cliente Fiél"])
+    make_customer(owner, name="Carla", tags=["other"])
+    client.force_login(owner)
+    assert names(client.get(LIST + "?tag=vip")) == ["Ana"]
+    assert names(client.get(LIST + "?tag=VIP")) == ["Ana"]
+    assert names(client.get(LIST + "?tag=cliente%20fiel")) == ["Bruno"]
+    assert names(client.get(LIST + "?tag=nope")) == []
+
+
+def test_a_tag_typed_in_another_case_joins_the_existing_one(owner):
+    from vinculo.customers.models import Tag
+
+    make_customer(owner, name="Ana", tags=["VIP"])
+    bruno = make_customer(owner, name="Bruno", tags=["vip", "Vip"])
+    assert Tag.objects.count() == 1
+    assert [t.name for t in bruno.tags.all()] == ["VIP"]
+
+
+def test_look_alike_tags_made_before_folding_are_found_once(client, owner):
+    from vinculo.customers.models import Tag
+
+    ana = make_customer(owner, name="Ana", tags=["VIP"])
+    ana.tags.add(Tag.objects.create(name="vip"))  # both existed before tags were folded
+    make_customer(owner, name="Bruno", tags=["vip"])
+    client.force_login(owner)
+    assert sorted(names(client.get(LIST + "?tag=Vip"))) == ["Ana", "Bruno"]
+
+
+def test_tag_suggestions_offer_existing_tags(client, owner):
+    make_customer(owner, name="Ana", tags=["VIP", "Atacado", "Cliente Fiél"])
+    client.force_login(owner)
+    html = client.get("/customers/tags/?tag=vi", **HX).content.decode()
+    assert '<option value="VIP">' in html and "Atacado" not in html
+    html = client.get("/customers/tags/?tag=fiel").content.decode()
+    assert '<option value="Cliente Fiél">' in html  # inside the name, without the accent
+    assert html.count("<option") == 1
+    page = client.get(LIST).content.decode()
+    assert 'list="tag-options"' in page and '<datalist id="tag-options">' in page
+
+
+def test_tag_suggestions_need_a_signed_in_user(client, db):
+    assert client.get("/customers/tags/?tag=v").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "sort,name_sort,name_link,updated_sort,updated_link",
+    [
+        ("", None, "sort=name", "descending", "sort=updated"),
+        ("name", "ascending", "sort=-name", None, "sort=-updated"),
+        ("-name", "descending", "sort=name", None, "sort=-updated"),
+        ("updated", None, "sort=name", "ascending", "sort=-updated"),
+    ],
+)
+def test_column_headers_sort_and_say_how(
+    client, owner, sort, name_sort, name_link, updated_sort, updated_link
+):
+    make_customer(owner, name="Ana")
+    client.force_login(owner)
+    html = client.get(LIST + (f"?stage=lead&sort={sort}" if sort else "?stage=lead")).content
+    html = html.decode()
+    head = html[html.index("<thead>") : html.index("</thead>")]
+    cells = re.findall(r"<th scope=\"col\"([^>]*)>(.*?)</th>", head)
+    by_text = {re.sub(r"<[^>]+>", "", text): (attrs, text) for attrs, text in cells}
+    name_attrs, name_cell = by_text["Name"]
+    updated_attrs, updated_cell = by_text["Updated"]
+    assert (
+        (f'aria-sort="{name_sort}"' in name_attrs) if name_sort else "aria-sort" not in name_attrs
+    )
+    assert (
+        (f'aria-sort="{updated_sort}"' in updated_attrs)
+        if updated_sort
+        else "aria-sort" not in updated_attrs
+    )
+    assert name_link in name_cell and "stage=lead" in name_cell  # filters are kept
+    assert updated_link in updated_cell
+    assert "<a" not in by_text["Stage"][1]  # only indexed orders are offered
+
+
+def test_header_links_sort_the_list(client, owner):
+    for name in ["Bruno", "Ana", "Carla"]:
+        make_customer(owner, name=name)
+    client.force_login(owner)
+    assert names(client.get(LIST + "?sort=name")) == ["Ana", "Bruno", "Carla"]
+    assert names(client.get(LIST + "?sort=-name")) == ["Carla", "Bruno", "Ana"]
+    html = client.get(LIST + "?q=ana").content.decode()
+    assert 'class="sort"' not in html  # best matches have no order to choose

@@ -15,6 +15,7 @@ from vinculo.core.errors import ValidationFailed
 from vinculo.core.pagination import Page, keyset_page
 from vinculo.customers.custom_fields import active_definitions, clean_value
 from vinculo.customers.models import ContactPoint, Customer, CustomFieldDefinition, Tag
+from vinculo.customers.normalize import fold
 
 # Each sort order is backed by an index ending in id (see Customer.Meta.indexes).
 SORTS: dict[str, tuple[list[str], Any]] = {
@@ -113,8 +114,7 @@ class CustomerFilter:
         elif self.owner:
             qs = qs.filter(owner_id=int(self.owner))
         if self.tag:
-            tag = Tag.objects.filter(name=self.tag).first()
-            qs = qs.filter(tags=tag) if tag else qs.none()
+            qs = _with_tag(qs, self.tag)
         if self.organization:
             qs = qs.filter(organization_id=self.organization)
         for key, op, value in self.custom:
@@ -133,6 +133,37 @@ class CustomerFilter:
             or self.q
             or self.custom
         )
+
+
+def _with_tag(qs: QuerySet[Customer], name: str) -> QuerySet[Customer]:
+    """Customers tagged `name` in any case, with or without accents ("vip" finds "VIP")."""
+    ids = list(Tag.objects.filter(folded=fold(name)[:60]).values_list("pk", flat=True))
+    if not ids:
+        return qs.none()
+    if len(ids) == 1:
+        return qs.filter(tags=ids[0])
+    # Look-alike tags made before tags were folded ("VIP" and "vip"): one row per customer.
+    tagged = Customer.tags.through.objects.filter(tag_id__in=ids).values("customer_id")
+    return qs.filter(pk__in=tagged)
+
+
+def suggest_tags(text: str, *, limit: int = 20) -> list[str]:
+    """Tag names starting with `text` (folded), then containing it: the tag filter's
+    suggestions. Tags are shared by everyone, so no visibility applies."""
+    folded = fold(text.strip())[:60]
+    names = list(
+        Tag.objects.filter(folded__startswith=folded)
+        .order_by("folded", "name")
+        .values_list("name", flat=True)[:limit]
+    )
+    if folded and len(names) < limit:
+        names += list(
+            Tag.objects.filter(folded__contains=folded)
+            .exclude(folded__startswith=folded)
+            .order_by("folded", "name")
+            .values_list("name", flat=True)[: limit - len(names)]
+        )
+    return names
 
 
 def customer_page(user: Any, flt: CustomerFilter, *, cursor: str | None, size: int) -> Page:

@@ -308,11 +308,17 @@ def _clean_tag_names(names: list[str], errors: FieldErrors) -> list[str]:
 
 def _tag_objects(names: list[str]) -> list[Tag]:
     """The tags named, created when new (writes: call inside the saving transaction)."""
-    existing = {t.name.lower(): t for t in Tag.objects.filter(name__in=names)}
-    tags = []
+    folded = {name: fold(name)[:60] for name in names}
+    existing: dict[str, Tag] = {}
+    for tag in Tag.objects.filter(folded__in=set(folded.values())).order_by("pk"):
+        existing.setdefault(tag.folded, tag)
+    tags: list[Tag] = []
     for name in names:
-        tag = existing.get(name.lower()) or Tag.objects.get_or_create(name=name)[0]
-        tags.append(tag)
+        # "vip" joins the existing "VIP": one tag, however people type it.
+        tag = existing.get(folded[name]) or Tag.objects.get_or_create(name=name)[0]
+        existing.setdefault(folded[name], tag)
+        if tag not in tags:
+            tags.append(tag)
     return tags
 
 

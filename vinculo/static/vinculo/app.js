@@ -1,4 +1,4 @@
-// Small behaviours the server cannot do: the search shortcut and closing the result list.
+// Small behaviours the server cannot do: the search shortcut.
 (function () {
   "use strict";
   document.addEventListener("keydown", function (event) {
@@ -11,17 +11,7 @@
       event.preventDefault();
       box.focus();
       box.select();
-    } else if (event.key === "Escape" && target === box) {
-      box.value = "";
-      document.getElementById("search-results").innerHTML = "";
-      box.blur();
-    } else if (event.key === "ArrowDown" && target === box) {
-      var first = document.querySelector("#search-results a");
-      if (first) { event.preventDefault(); first.focus(); }
     }
   });
-  document.addEventListener("click", function (event) {
-    var results = document.getElementById("search-results");
-    if (results && !event.target.closest(".globalsearch")) results.innerHTML = "";
-  });
+  // The search box's list, arrow keys and Escape: combobox.js.
 })();

@@ -62,6 +62,18 @@ def timeline_page(
     return page
 
 
+def entry_below(interaction: Interaction, *, channel: str = "") -> Interaction | None:
+    """The timeline entry that comes right after `interaction` (newest first), so a newly
+    logged one, dated in the past, can be put in its place without a reload."""
+    when = interaction.occurred_at
+    qs = Interaction.objects.filter(customer_id=interaction.customer_id).filter(
+        Q(occurred_at__lt=when) | Q(occurred_at=when, id__lt=interaction.pk)
+    )
+    if channel:
+        qs = qs.filter(channel=channel)
+    return qs.order_by(*TIMELINE_ORDER).only("pk").first()
+
+
 def visible_tasks(user: Any) -> QuerySet[Task]:
     """Tasks whose assignee lies in the user's read scope, plus those the user created."""
     if user is None or not user.is_authenticated:

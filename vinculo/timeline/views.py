@@ -5,6 +5,7 @@ interaction live in `interaction_views`."""
 from __future__ import annotations
 
 from typing import Any, TypeVar
+from urllib.parse import parse_qs, urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -198,6 +199,7 @@ def log_interaction(request: HttpRequest, customer_id: int) -> HttpResponse:
         _with_rights([interaction], user)
         context = {
             "entry": interaction,
+            "place_before": _place_in_timeline(request, interaction),
             "customer": customer,
             "form": QuickLogForm(quick) if quick else None,
             "figures": queries.key_figures(customer, user),
@@ -205,6 +207,20 @@ def log_interaction(request: HttpRequest, customer_id: int) -> HttpResponse:
         return render(request, "timeline/_logged.html", context)
     messages.success(request, _("Interaction logged."))
     return redirect(reverse("customers:detail", args=[customer.pk]) + "#timeline")
+
+
+def _place_in_timeline(request: HttpRequest, interaction: Interaction) -> str:
+    """Where a quick-logged entry goes in the timeline the page shows: before the entry
+    that follows it in date order, or at the end marker of a fully loaded timeline. If
+    that entry is not loaded yet, neither is the new one's place (scrolling brings it);
+    "" when the page shows another channel."""
+    current = urlsplit(request.headers.get("HX-Current-URL", ""))
+    shown = parse_qs(current.query).get("channel", [""])[0]
+    channel = shown if shown in Channel.values else ""
+    if channel and interaction.channel != channel:
+        return ""
+    below = queries.entry_below(interaction, channel=channel)
+    return f"#interaction-{below.pk}" if below is not None else "#timeline-end"
 
 
 @login_required

@@ -105,7 +105,7 @@ def test_pages_fit_a_phone_and_a_laptop(page, live_server):
     labels = row.locator("td[data-label]").evaluate_all(
         "cells => cells.map(c => getComputedStyle(c, '::before').content)"
     )
-    assert '"Tipo"' in labels and '"Atualizado"' in labels
+    assert '"Tipo"' in labels and '"Atualizado em"' in labels
     page.set_viewport_size(LAPTOP)
     page.goto(base + "/customers/")
     row = page.locator("#customer-list tbody tr").first

@@ -288,3 +288,15 @@ def test_header_links_sort_the_list(client, owner):
     assert names(client.get(LIST + "?sort=-name")) == ["Carla", "Bruno", "Ana"]
     html = client.get(LIST + "?q=ana").content.decode()
     assert 'class="sort"' not in html  # best matches have no order to choose
+
+
+def test_long_emails_may_wrap_at_dots_and_at(client, owner):
+    from vinculo.customers.templatetags.customer_format import breakable
+
+    assert breakable("ana.souza@example.com") == "ana<wbr>.souza<wbr>@example<wbr>.com"
+    assert breakable("<b>x.y</b>") == "&lt;b&gt;x<wbr>.y&lt;/b&gt;"
+    make_customer(owner, name="Ana", emails=["ana.souza@example.com"])
+    client.force_login(owner)
+    html = client.get(LIST).content.decode()
+    assert '<td class="contact" data-label="Email / phone">' in html
+    assert ">ana<wbr>.souza<wbr>@example<wbr>.com</a>" in html

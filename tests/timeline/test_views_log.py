@@ -258,3 +258,23 @@ def test_an_entry_of_another_channel_is_not_put_in_a_filtered_timeline(client, o
         **HX,
     ).content.decode()
     assert "ring" in html and "beforebegin:#timeline-end" in html
+
+
+def test_every_error_at_once_on_the_quick_and_the_full_form(client, owner, customer):
+    """A bad duration (the form's check) does not hide an empty note (the service's)."""
+    client.force_login(owner)
+    html = client.post(
+        log_url(customer),
+        {"quick": "call", "subject": "", "body": "", "duration_minutes": "-5"},
+        **HX,
+    ).content.decode()
+    assert "Write a subject or some details." in html
+    assert "Ensure this value is greater than or equal to 0." in html
+    response = client.post(
+        log_url(customer),
+        {"channel": "call", "subject": "", "occurred_at": "not a date", "direction": "out"},
+    )
+    assert response.status_code == 422
+    errors = response.context["form"].errors
+    assert set(errors) == {"occurred_at", "body"}
+    assert not Interaction.objects.exists()

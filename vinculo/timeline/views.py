@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from vinculo.core.errors import NotAllowed, StaleVersion, ValidationFailed
 from vinculo.core.history import history_rows
 from vinculo.core.permissions import can
-from vinculo.core.web import get_visible, render_page
+from vinculo.core.web import add_errors_besides, get_visible, render_page, service_errors
 from vinculo.customers.models import Customer
 from vinculo.customers.queries import staff_in_scope
 from vinculo.timeline import queries, services
@@ -185,6 +185,17 @@ def log_interaction(request: HttpRequest, customer_id: int) -> HttpResponse:
             form.add_service_errors(exc)
         except NotAllowed:
             raise PermissionDenied from None
+    else:
+        # The service's own rules too (a subject or details, a date not far ahead): every
+        # problem at once. Files are left out of this dry run.
+        data = form.base_data()
+        data.channel = (
+            form.channel if isinstance(form, QuickLogForm) else form.cleaned_data.get("channel")
+        )
+        found = service_errors(
+            lambda: services.log_interaction(actor=user, customer=customer, data=data)
+        )
+        add_errors_besides(form, found, form.field_map)
     if interaction is None:
         if _is_htmx(request) and isinstance(form, QuickLogForm):
             # 200 with the form swapped over itself: htmx 2 does not swap 4xx bodies.

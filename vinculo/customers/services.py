@@ -535,13 +535,13 @@ def duplicates_before_save(
     format), so a form can warn before saving. On edit, only values the customer does not
     have yet count: a shared address confirmed once is not asked about again."""
     wanted: set[tuple[str, str]] = set()
-    for kind, values, normalize in (
-        (ContactPoint.Kind.EMAIL, emails, normalize_email),
-        (ContactPoint.Kind.PHONE, phones, normalize_phone),
+    for point_kind, values, normalize in (
+        ("email", emails, normalize_email),
+        ("phone", phones, normalize_phone),
     ):
         for raw in values:
             try:
-                wanted.add((kind, normalize(raw)))
+                wanted.add((point_kind, normalize(raw)))
             except ValidationError:
                 continue
     if customer is not None and customer.pk:
@@ -549,8 +549,8 @@ def duplicates_before_save(
             customer.contact_points.filter(kind__in=["email", "phone"]).values_list("kind", "value")
         )
     ids: set[int] = set()
-    for kind, value in sorted(wanted):
-        found = ContactPoint.objects.filter(kind=kind, value=value)
+    for point_kind, value in sorted(wanted):
+        found = ContactPoint.objects.filter(kind=point_kind, value=value)
         if customer is not None and customer.pk:
             found = found.exclude(customer_id=customer.pk)
         ids.update(found.values_list("customer_id", flat=True)[:50])

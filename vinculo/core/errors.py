@@ -45,6 +45,15 @@ class NotAllowed(DomainError):
     title = _("You do not have permission to do this.")
 
 
+class Conflict(DomainError):
+    """The request clashes with a record that already exists (apps subclass it with their
+    own stable code)."""
+
+    code = "conflict"
+    status = 409
+    title = _("The request conflicts with the current state.")
+
+
 class NotFound(DomainError):
     code = "not_found"
     status = 404

@@ -1,5 +1,5 @@
 """Customers over the JSON API: list (the list page's filters), create, read, edit, delete,
-history. Reads go through `visible_to`, writes through customers.services."""
+history. Reads go through `restrict`, writes through customers.services."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ from vinculo.core.audit import model_label
 from vinculo.core.errors import ValidationFailed
 from vinculo.core.models import AuditEntry
 from vinculo.core.pagination import keyset_page
+from vinculo.core.permissions import restrict
 from vinculo.customers import services
 from vinculo.customers.custom_fields import TEXT_MAX
 from vinculo.customers.models import ContactPoint, Customer
@@ -291,7 +292,7 @@ def customer_dict(c: Customer) -> dict[str, Any]:
 def _load(user: Any, pk: int) -> Customer:
     """The customer with its relations, if `user` may read it; else 404."""
     customer = (
-        Customer.objects.visible_to(user)
+        restrict(Customer.objects.all(), user, "view")
         .select_related("owner", "organization")
         .prefetch_related("contact_points", "addresses", "tags")
         .filter(pk=pk)
@@ -392,7 +393,7 @@ def customer_history(
 ) -> dict[str, Any]:
     """Audit entries of the customer, newest first: who changed which field, when, how."""
     user: Any = request.auth  # type: ignore[attr-defined]
-    customer = Customer.objects.visible_to(user).filter(pk=id).first()
+    customer = restrict(Customer.objects.all(), user, "view").filter(pk=id).first()
     if customer is None:
         raise Http404
     entries = AuditEntry.objects.filter(

@@ -12,8 +12,8 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from vinculo.core import persistence
-from vinculo.core.errors import FieldErrors, NotAllowed
-from vinculo.core.permissions import can, owner_in_scope
+from vinculo.core.errors import FieldErrors
+from vinculo.core.permissions import can, require, require_create, restrict
 from vinculo.customers import search
 from vinculo.customers.custom_fields import clean_custom_data
 from vinculo.customers.models import Address, ContactPoint, Customer, Tag
@@ -151,9 +151,8 @@ def _check_owner(actor: Any, owner_id: int | None, errors: FieldErrors) -> None:
 
     if not get_user_model().objects.filter(pk=owner_id, is_active=True).exists():
         errors.add("owner", _("Unknown user."))
-    elif not actor.has_capability("can_reassign") or not owner_in_scope(
-        actor, actor.write_scope(), owner_id
-    ):
+    elif not can(actor, "reassign", Customer(owner_id=owner_id)):
+        # Giving a customer away: the actor reassigns, and could change it at its new owner.
         errors.add("owner", _("You cannot give customers to this user."))
 
 
@@ -195,7 +194,7 @@ def _apply_fields(customer: Customer, data: CustomerData, actor: Any, errors: Fi
         customer.birth_date = data.birth_date
     if data.organization_id is not None:
         org = (
-            Customer.objects.visible_to(actor)
+            restrict(Customer.objects.all(), actor, "view")
             .filter(pk=data.organization_id, kind=Customer.Kind.ORGANIZATION)
             .first()
         )
@@ -311,8 +310,7 @@ def _validate_related(
 
 def create_customer(*, actor: Any, data: CustomerData) -> Customer:
     """Create a customer with its contact points; the actor owns it unless reassigned."""
-    if actor.write_scope() == "none":
-        raise NotAllowed()
+    require_create(actor, Customer)
     errors = FieldErrors()
     customer = Customer(owner_id=actor.pk)
     _apply_fields(customer, data, actor, errors)
@@ -335,8 +333,7 @@ def update_customer(
     *, actor: Any, customer: Customer, data: CustomerData, expected_version: int | None
 ) -> Customer:
     """Apply the fields set in `data` if the version still matches (else StaleVersion)."""
-    if not can(actor, "change", customer):
-        raise NotAllowed()
+    require(actor, "change", customer)
     errors = FieldErrors()
     old_name = customer.name
     _apply_fields(customer, data, actor, errors)
@@ -347,8 +344,11 @@ def update_customer(
             _check_owner(actor, data.owner_id, errors)
         customer.owner_id = data.owner_id
     elif "owner" in data.cleared and customer.owner_id is not None:
-        # Unowned customers are visible only to "all" scopes: only such users may unassign.
-        if not can(actor, "reassign", customer) or actor.write_scope() != "all":
+        # Unowned customers lie only within "all" scopes: the actor must still be able to
+        # reassign the customer once it has no owner.
+        if not can(actor, "reassign", customer) or not can(
+            actor, "reassign", Customer(owner_id=None)
+        ):
             errors.add("owner", _("Only administrators can leave a customer without an owner."))
         customer.owner_id = None
     with transaction.atomic():
@@ -367,8 +367,7 @@ def update_customer(
 
 def delete_customer(*, actor: Any, customer: Customer, expected_version: int | None) -> None:
     """Delete a customer and its contact points; its people keep existing, unlinked."""
-    if not can(actor, "delete", customer):
-        raise NotAllowed()
+    require(actor, "delete", customer)
     with transaction.atomic():
         people = list(customer.people.values_list("pk", flat=True))
         persistence.delete(customer, actor=actor, expected_version=expected_version)
@@ -396,4 +395,5 @@ def probable_duplicates(customer: Customer, viewer: Any, *, limit: int = 5) -> Q
             .exclude(pk=customer.pk)
             .values_list("pk", flat=True)[:50]
         )
-    return Customer.objects.visible_to(viewer).filter(pk__in=sorted(ids)).order_by("pk")[:limit]
+    visible = restrict(Customer.objects.all(), viewer, "view")
+    return visible.filter(pk__in=sorted(ids)).order_by("pk")[:limit]

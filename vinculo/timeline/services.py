@@ -18,10 +18,12 @@ from django.core.files.storage import Storage
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from vinculo.core import persistence
-from vinculo.core.errors import NotAllowed, ValidationFailed
-from vinculo.core.permissions import can, owner_in_scope
+from vinculo.core.errors import Conflict, ValidationFailed
+from vinculo.core.links import linkable_model, visible_target
+from vinculo.core.permissions import can, require, require_create, restrict
 from vinculo.customers.models import Customer
 from vinculo.timeline.models import Attachment, Channel, Interaction, InteractionLink, Task
 
@@ -31,6 +33,18 @@ SUBJECT_MAX = 200
 BODY_MAX = 50000
 MAX_DURATION = 24 * 3600
 NAMES_PER_QUERY = 500  # stored names looked up in one `file__in` query
+SOURCE_MAX = 100
+EXTERNAL_ID_MAX = 200
+# The source of an external id given without one (API callers; docs/api.md).
+DEFAULT_SOURCE = "api"
+
+
+class ExternalIdConflict(Conflict):
+    """The (source, external_id) pair names an interaction the caller may not see or one
+    about another customer or channel: not a re-delivery, so nothing is logged."""
+
+    code = "external_id_conflict"
+    title = _lazy("This external id is already used by another interaction from the same source.")
 
 
 @dataclass
@@ -51,6 +65,7 @@ class InteractionData:
     outcome: str | None = None
     user_ids: list[int] | None = None
     other_customer_ids: list[int] | None = None
+    source: str | None = None
     external_id: str | None = None
     links: list[tuple[str, str]] | None = None
     files: list[FileIn] = field(default_factory=list)
@@ -104,8 +119,20 @@ def _apply(interaction: Interaction, data: InteractionData, actor: Any) -> dict[
             _errors_add(errors, "outcome", _("Choose an outcome."))
         else:
             interaction.outcome = data.outcome
+    if data.source is not None:
+        source = data.source.strip()
+        if len(source) > SOURCE_MAX:
+            _errors_add(errors, "source", _("At most %(n)d characters.") % {"n": SOURCE_MAX})
+        interaction.source = source[:SOURCE_MAX]
     if data.external_id is not None:
-        interaction.external_id = data.external_id.strip()[:200]
+        external_id = data.external_id.strip()
+        if len(external_id) > EXTERNAL_ID_MAX:
+            _errors_add(
+                errors, "external_id", _("At most %(n)d characters.") % {"n": EXTERNAL_ID_MAX}
+            )
+        interaction.external_id = external_id[:EXTERNAL_ID_MAX]
+    if interaction.external_id and not interaction.source:
+        interaction.source = DEFAULT_SOURCE
     if not interaction.subject and not interaction.body and not data.files:
         _errors_add(errors, "body", _("Write a subject or some details."))
     for f in data.files:
@@ -129,10 +156,34 @@ def _people(data: InteractionData, actor: Any, errors: dict[str, list[str]]) -> 
         if len(users) != len(set(data.user_ids)):
             _errors_add(errors, "users", _("Unknown user."))
     if data.other_customer_ids is not None:
-        customers = list(Customer.objects.visible_to(actor).filter(pk__in=data.other_customer_ids))
+        customers = list(
+            restrict(Customer.objects.all(), actor, "view").filter(pk__in=data.other_customer_ids)
+        )
         if len(customers) != len(set(data.other_customer_ids)):
             _errors_add(errors, "other_customers", _("Choose customers you can see."))
     return users, customers
+
+
+def _links(
+    data: InteractionData, actor: Any, errors: dict[str, list[str]]
+) -> list[tuple[str, str]]:
+    """The links to keep, as (model label, primary key as text), each checked: a registered
+    linkable type (core.links) and a record that exists and the actor may see. Repeats
+    are dropped."""
+    links: list[tuple[str, str]] = []
+    for i, (label, target_id) in enumerate(data.links or []):
+        model = linkable_model(label)
+        if model is None:
+            _errors_add(errors, f"links.{i}.model", _("Records of this type cannot be linked."))
+            continue
+        target = visible_target(actor, label, target_id)
+        if target is None:
+            _errors_add(errors, f"links.{i}.id", _("Choose a record you can see."))
+            continue
+        link = (model._meta.label_lower, str(target.pk))
+        if link not in links:
+            links.append(link)
+    return links
 
 
 def attachment_storage() -> Storage:
@@ -230,21 +281,44 @@ def _store_files(interaction: Interaction, files: list[FileIn], written: list[st
     return names
 
 
-def log_interaction(*, actor: Any, customer: Customer, data: InteractionData) -> Interaction:
-    """Add a contact to the customer's timeline. A repeated external_id returns the first one."""
-    if not can(actor, "log", customer):
-        raise NotAllowed()
+def _same_external(interaction: Interaction) -> Interaction | None:
+    return (
+        Interaction.objects.select_related("customer")
+        .filter(source=interaction.source, external_id=interaction.external_id)
+        .first()
+    )
+
+
+def _redelivered(actor: Any, wanted: Interaction, existing: Interaction) -> Interaction:
+    """The interaction already logged under this (source, external_id), if this is a
+    re-delivery: the caller sees it and it is about the same customer on the same channel.
+    Anything else is a conflict, answered without saying more about the other record."""
+    if (
+        can(actor, "view", existing)
+        and existing.customer_id == wanted.customer_id
+        and existing.channel == wanted.channel
+    ):
+        return existing
+    raise ExternalIdConflict()
+
+
+def record_interaction(
+    *, actor: Any, customer: Customer, data: InteractionData
+) -> tuple[Interaction, bool]:
+    """Add a contact to the customer's timeline; `(interaction, created)`. A re-delivery of
+    the same (source, external_id) returns the first interaction with created False, also
+    when two deliveries race (the unique constraint decides which one writes)."""
     interaction = Interaction(customer=customer, created_by=actor if actor.pk else None)
+    require(actor, "add", interaction)
     errors = _apply(interaction, data, actor)
     users, others = _people(data, actor, errors)
+    links = _links(data, actor, errors)
     if errors:
         raise ValidationFailed(errors=errors)
     if interaction.external_id:
-        existing = Interaction.objects.filter(
-            channel=interaction.channel, external_id=interaction.external_id
-        ).first()
+        existing = _same_external(interaction)
         if existing is not None:
-            return existing
+            return _redelivered(actor, interaction, existing), False
 
     new_files = _NewFiles()
 
@@ -256,12 +330,9 @@ def log_interaction(*, actor: Any, customer: Customer, data: InteractionData) ->
         if others:
             obj.other_customers.set(others)
             related["other_customers"] = [None, [c.pk for c in others]]
-        if data.links:
+        if links:
             InteractionLink.objects.bulk_create(
-                [
-                    InteractionLink(interaction=obj, target_model=m, target_id=i)
-                    for m, i in data.links
-                ]
+                [InteractionLink(interaction=obj, target_model=m, target_id=i) for m, i in links]
             )
         if data.files:
             related["attachments"] = [None, _store_files(obj, data.files, new_files.names)]
@@ -276,21 +347,26 @@ def log_interaction(*, actor: Any, customer: Customer, data: InteractionData) ->
                 event_payload={"customer_id": customer.pk, "channel": interaction.channel},
             )
     except IntegrityError:
-        # Two deliveries of the same external event raced; the other one won.
-        existing = Interaction.objects.filter(
-            channel=interaction.channel, external_id=interaction.external_id
-        ).first()
+        # Two deliveries of the same external event raced: on PostgreSQL the loser's insert
+        # waits for the winner's commit, then fails here and reads the winner's row.
+        if not interaction.external_id:
+            raise
+        existing = _same_external(interaction)
         if existing is None:
             raise
-        return existing
-    return interaction
+        return _redelivered(actor, interaction, existing), False
+    return interaction, True
+
+
+def log_interaction(*, actor: Any, customer: Customer, data: InteractionData) -> Interaction:
+    """Add a contact to the customer's timeline (see record_interaction)."""
+    return record_interaction(actor=actor, customer=customer, data=data)[0]
 
 
 def update_interaction(
     *, actor: Any, interaction: Interaction, data: InteractionData, expected_version: int | None
 ) -> Interaction:
-    if not can(actor, "change", interaction):
-        raise NotAllowed()
+    require(actor, "change", interaction)
     errors = _apply(interaction, data, actor)
     users, others = _people(data, actor, errors)
     if errors:
@@ -321,8 +397,7 @@ def delete_interaction(
     *, actor: Any, interaction: Interaction, expected_version: int | None
 ) -> None:
     """Delete an interaction; its attachment files go once the deletion has committed."""
-    if not can(actor, "delete", interaction):
-        raise NotAllowed()
+    require(actor, "delete", interaction)
     with transaction.atomic():
         files = list(interaction.attachments.values_list("file", flat=True))
         persistence.delete(interaction, actor=actor, expected_version=expected_version)
@@ -371,14 +446,15 @@ def _apply_task(task: Task, data: TaskData, actor: Any) -> dict[str, list[str]]:
         exists = get_user_model().objects.filter(pk=data.assignee_id, is_active=True).exists()
         if not exists:
             _errors_add(errors, "assignee", _("Unknown user."))
-        elif data.assignee_id != actor.pk and not owner_in_scope(
-            actor, actor.read_scope(), data.assignee_id
-        ):
+        elif not can(actor, "add", Task(assignee_id=data.assignee_id)):
+            # Whoever a task goes to, the actor could have created it for them.
             _errors_add(errors, "assignee", _("You cannot assign tasks to this user."))
         else:
             task.assignee_id = data.assignee_id
     if data.customer_id is not None:
-        customer = Customer.objects.visible_to(actor).filter(pk=data.customer_id).first()
+        customer = (
+            restrict(Customer.objects.all(), actor, "view").filter(pk=data.customer_id).first()
+        )
         if customer is None:
             _errors_add(errors, "customer", _("Choose a customer you can see."))
         else:
@@ -389,7 +465,9 @@ def _apply_task(task: Task, data: TaskData, actor: Any) -> dict[str, list[str]]:
 
 
 def create_task(*, actor: Any, data: TaskData) -> Task:
-    """Create a task, assigned to the actor unless another (visible) user is chosen."""
+    """Create a task, assigned to the actor unless another (visible) user is chosen.
+    Roles that may write nothing create no tasks."""
+    require_create(actor, Task)
     task = Task(assignee_id=actor.pk, created_by_id=actor.pk)
     errors = _apply_task(task, data, actor)
     if errors:
@@ -400,8 +478,8 @@ def create_task(*, actor: Any, data: TaskData) -> Task:
 
 
 def update_task(*, actor: Any, task: Task, data: TaskData, expected_version: int | None) -> Task:
-    if not can(actor, "change", task):
-        raise NotAllowed()
+    """Apply the fields set in `data` if the version still matches (else StaleVersion)."""
+    require(actor, "change", task)
     errors = _apply_task(task, data, actor)
     if errors:
         raise ValidationFailed(errors=errors)
@@ -412,8 +490,7 @@ def update_task(*, actor: Any, task: Task, data: TaskData, expected_version: int
 
 def set_task_done(*, actor: Any, task: Task, done: bool, expected_version: int | None) -> Task:
     """Mark a task done (or open again)."""
-    if not can(actor, "change", task):
-        raise NotAllowed()
+    require(actor, "change", task)
     task.done_at = timezone.now() if done else None
     with transaction.atomic():
         persistence.update(task, actor=actor, expected_version=expected_version)
@@ -421,7 +498,7 @@ def set_task_done(*, actor: Any, task: Task, done: bool, expected_version: int |
 
 
 def delete_task(*, actor: Any, task: Task, expected_version: int | None) -> None:
-    if not can(actor, "delete", task):
-        raise NotAllowed()
+    """Delete a task if the version still matches."""
+    require(actor, "delete", task)
     with transaction.atomic():
         persistence.delete(task, actor=actor, expected_version=expected_version)

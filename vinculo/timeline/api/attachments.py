@@ -14,6 +14,7 @@ from vinculo.core.api.problems import ApiProblem
 from vinculo.core.api.schemas import (
     Id,
 )
+from vinculo.core.permissions import restrict
 from vinculo.timeline import services
 from vinculo.timeline.api.interactions import _attachment_dict, _load_interaction
 from vinculo.timeline.api.schemas import AttachmentOut
@@ -83,7 +84,7 @@ def download_attachment(request: HttpRequest, id: Id) -> FileResponse:
     """Served only to users who can see the interaction's customer; never inline."""
     user: Any = request.auth  # type: ignore[attr-defined]
     attachment = Attachment.objects.filter(
-        pk=id, interaction__in=Interaction.objects.visible_to(user).values("pk")
+        pk=id, interaction__in=restrict(Interaction.objects.all(), user, "view").values("pk")
     ).first()
     if attachment is None:
         raise Http404

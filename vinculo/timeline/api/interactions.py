@@ -3,7 +3,6 @@
 from typing import Annotated, Any
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
@@ -21,7 +20,7 @@ from vinculo.core.api.schemas import (
 )
 from vinculo.core.errors import ValidationFailed
 from vinculo.core.pagination import keyset_page
-from vinculo.core.permissions import can
+from vinculo.core.permissions import restrict
 from vinculo.customers.models import Customer
 from vinculo.timeline import services
 from vinculo.timeline.api.schemas import (
@@ -72,6 +71,7 @@ def _interaction_dicts(user: Any, rows: list[Interaction]) -> list[dict[str, Any
             "created_by": ref(i.created_by),
             "users": [ref(u) for u in i.users.all()],
             "other_customers": [ref(c) for c in i.other_customers.all() if c.pk in shown],
+            "source": i.source,
             "external_id": i.external_id,
             "links": [{"model": k.target_model, "id": k.target_id} for k in i.links.all()],
             "attachments": [_attachment_dict(a) for a in i.attachments.all()],
@@ -84,7 +84,7 @@ def _interaction_dicts(user: Any, rows: list[Interaction]) -> list[dict[str, Any
 
 def _interactions(user: Any) -> Any:
     return (
-        Interaction.objects.visible_to(user)
+        restrict(Interaction.objects.all(), user, "view")
         .select_related("customer", "created_by")
         .prefetch_related(*_INTERACTION_RELATIONS)
     )
@@ -138,23 +138,27 @@ def list_interactions(
     response={200: InteractionOut, 201: InteractionOut},
     tags=["interactions"],
     summary="Log an interaction",
+    openapi_extra={
+        "responses": {
+            409: {
+                "description": (
+                    "external_id_conflict: the source and external_id name another interaction."
+                )
+            }
+        }
+    },
 )
 @idempotent
 def create_interaction(request: HttpRequest, payload: InteractionIn, response: HttpResponse) -> Any:
-    """201 with the new interaction; 200 with the first one when `external_id` was already
-    logged on this channel (webhooks may deliver twice)."""
+    """201 with the new interaction; 200 with the first one when the same `source` and
+    `external_id` were already logged for this customer and channel (webhooks may deliver
+    twice); 409 `external_id_conflict` when they name another interaction."""
     user: Any = request.auth  # type: ignore[attr-defined]
-    customer = Customer.objects.visible_to(user).filter(pk=payload.customer).first()
+    customer = restrict(Customer.objects.all(), user, "view").filter(pk=payload.customer).first()
     if customer is None:
         raise ValidationFailed(errors={"customer": [_("Choose a customer you can see.")]})
     data = _interaction_data(payload)
-    started = timezone.now()
-    interaction = services.log_interaction(actor=user, customer=customer, data=data)
-    if not can(user, "view", interaction):
-        raise ValidationFailed(
-            errors={"external_id": [_("This id is already used by another interaction.")]}
-        )
-    created = interaction.created_at >= started
+    interaction, created = services.record_interaction(actor=user, customer=customer, data=data)
     if created:
         response["Location"] = f"{request.path.rstrip('/')}/{interaction.pk}"
     return Status(201 if created else 200, _interaction_detail(user, interaction.pk, response))

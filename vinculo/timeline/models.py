@@ -175,6 +175,7 @@ class InteractionLink(models.Model):
     target_id = models.CharField(max_length=64)
 
     class Meta:
+        ordering = ["id"]  # as the client sent them
         indexes = [models.Index(fields=["target_model", "target_id"], name="interaction_link_idx")]
         constraints = [
             models.UniqueConstraint(

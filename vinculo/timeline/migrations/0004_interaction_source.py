@@ -19,6 +19,10 @@ def fill_sources(apps, schema_editor):
                 rows.filter(external_id=external_id, channel=channel).update(
                     source=f"api:{channel}"
                 )
+    if schema_editor.connection.vendor == "postgresql":
+        # The updates queued deferred foreign-key checks; PostgreSQL creates no index on a
+        # table with pending trigger events, so run the checks now.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 class Migration(migrations.Migration):
@@ -27,6 +31,10 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AlterModelOptions(
+            name="interactionlink",
+            options={"ordering": ["id"]},
+        ),
         migrations.RemoveConstraint(
             model_name="interaction",
             name="interaction_external_uniq",

@@ -7,11 +7,12 @@ import datetime as dt
 from typing import Annotated, Any
 
 from django.db.models import prefetch_related_objects
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import AfterValidator, Field, WithJsonSchema
 
+from vinculo.accounts.requests import ApiRequest
 from vinculo.core.api.concurrency import IF_MATCH_DOC, expected_version, set_etag
 from vinculo.core.api.idempotency import idempotent
 from vinculo.core.api.schemas import (
@@ -317,7 +318,7 @@ def _detail(user: Any, customer: Customer, response: HttpResponse) -> dict[str, 
 
 @router.get("/customers", response=CustomerPage, summary="List customers")
 def list_customers(
-    request: HttpRequest,
+    request: ApiRequest,
     cursor: Cursor | None = None,
     limit: Limit = DEFAULT_LIMIT,
     q: Annotated[str | None, Query(max_length=200, description="Text search")] = None,
@@ -332,7 +333,7 @@ def list_customers(
     """The filters of the customers page. Also `cf_<key>=value` for custom fields, and
     `cf_<key>__gte=` / `cf_<key>__lte=` for number and date fields. With `q`, the best
     matches come in one page, without cursors."""
-    user: Any = request.auth  # type: ignore[attr-defined]
+    user = request.auth
     flt = CustomerFilter.from_params(request.GET)
     page = customer_page(user, flt, cursor=cursor, size=limit)
     prefetch_related_objects(page.items, "contact_points", "addresses")
@@ -342,19 +343,19 @@ def list_customers(
 @router.post("/customers", response={201: CustomerDetail}, summary="Create a customer")
 @idempotent
 def create_customer(
-    request: HttpRequest, payload: CustomerIn, response: HttpResponse
+    request: ApiRequest, payload: CustomerIn, response: HttpResponse
 ) -> dict[str, Any]:
     """The caller owns the new customer unless `owner` names another user."""
-    user: Any = request.auth  # type: ignore[attr-defined]
+    user = request.auth
     customer = services.create_customer(actor=user, data=to_data(payload))
     response["Location"] = f"{request.path.rstrip('/')}/{customer.pk}"
     return _detail(user, _load(user, customer.pk), response)
 
 
 @router.get("/customers/{id}", response=CustomerDetail, summary="Read a customer")
-def get_customer(request: HttpRequest, id: Id, response: HttpResponse) -> dict[str, Any]:
+def get_customer(request: ApiRequest, id: Id, response: HttpResponse) -> dict[str, Any]:
     """The ETag header holds the version to send back in If-Match when editing."""
-    user: Any = request.auth  # type: ignore[attr-defined]
+    user = request.auth
     return _detail(user, _load(user, id), response)
 
 
@@ -365,10 +366,10 @@ def get_customer(request: HttpRequest, id: Id, response: HttpResponse) -> dict[s
     openapi_extra=IF_MATCH_DOC,
 )
 def patch_customer(
-    request: HttpRequest, id: Id, payload: CustomerPatch, response: HttpResponse
+    request: ApiRequest, id: Id, payload: CustomerPatch, response: HttpResponse
 ) -> dict[str, Any]:
     """Only the fields sent change. Lists (emails, tags, …) are replaced as a whole."""
-    user: Any = request.auth  # type: ignore[attr-defined]
+    user = request.auth
     customer = _load(user, id)
     version = expected_version(request)
     services.update_customer(
@@ -380,8 +381,8 @@ def patch_customer(
 @router.delete(
     "/customers/{id}", response={204: None}, summary="Delete a customer", openapi_extra=IF_MATCH_DOC
 )
-def delete_customer(request: HttpRequest, id: Id) -> None:
-    user: Any = request.auth  # type: ignore[attr-defined]
+def delete_customer(request: ApiRequest, id: Id) -> None:
+    user = request.auth
     customer = _load(user, id)
     version = expected_version(request)
     services.delete_customer(actor=user, customer=customer, expected_version=version)
@@ -389,10 +390,10 @@ def delete_customer(request: HttpRequest, id: Id) -> None:
 
 @router.get("/customers/{id}/history", response=HistoryPage, summary="A customer's history")
 def customer_history(
-    request: HttpRequest, id: Id, cursor: Cursor | None = None, limit: Limit = DEFAULT_LIMIT
+    request: ApiRequest, id: Id, cursor: Cursor | None = None, limit: Limit = DEFAULT_LIMIT
 ) -> dict[str, Any]:
     """Audit entries of the customer, newest first: who changed which field, when, how."""
-    user: Any = request.auth  # type: ignore[attr-defined]
+    user = request.auth
     customer = restrict(Customer.objects.all(), user, "view").filter(pk=id).first()
     if customer is None:
         raise Http404

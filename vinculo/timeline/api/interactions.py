@@ -2,10 +2,11 @@
 
 from typing import Annotated, Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
+from vinculo.accounts.requests import ApiRequest
 from vinculo.core.api.concurrency import IF_MATCH_DOC, expected_version, set_etag
 from vinculo.core.api.idempotency import idempotent
 from vinculo.core.api.schemas import (
@@ -107,7 +108,7 @@ def _interaction_detail(user: Any, pk: int, response: HttpResponse) -> dict[str,
     "/interactions", response=InteractionPage, tags=["interactions"], summary="List interactions"
 )
 def list_interactions(
-    request: HttpRequest,
+    request: ApiRequest,
     customer: Id | None = None,
     channel: ChannelChoice | None = None,  # type: ignore[valid-type]
     direction: DirectionChoice | None = None,  # type: ignore[valid-type]
@@ -117,7 +118,7 @@ def list_interactions(
     limit: Limit = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
     """Newest first (by occurred_at, then id), only customers you can see."""
-    user: Any = request.auth  # type: ignore[attr-defined]
+    user = request.auth
     qs = _interactions(user)
     if customer is not None:
         qs = qs.filter(customer_id=customer)
@@ -149,11 +150,11 @@ def list_interactions(
     },
 )
 @idempotent
-def create_interaction(request: HttpRequest, payload: InteractionIn, response: HttpResponse) -> Any:
+def create_interaction(request: ApiRequest, payload: InteractionIn, response: HttpResponse) -> Any:
     """201 with the new interaction; 200 with the first one when the same `source` and
     `external_id` were already logged for this customer and channel (webhooks may deliver
     twice); 409 `external_id_conflict` when they name another interaction."""
-    user: Any = request.auth  # type: ignore[attr-defined]
+    user = request.auth
     customer = restrict(Customer.objects.all(), user, "view").filter(pk=payload.customer).first()
     if customer is None:
         raise ValidationFailed(errors={"customer": [_("Choose a customer you can see.")]})
@@ -170,8 +171,8 @@ def create_interaction(request: HttpRequest, payload: InteractionIn, response: H
     tags=["interactions"],
     summary="Read an interaction",
 )
-def get_interaction(request: HttpRequest, id: Id, response: HttpResponse) -> dict[str, Any]:
-    return _interaction_detail(request.auth, id, response)  # type: ignore[attr-defined]
+def get_interaction(request: ApiRequest, id: Id, response: HttpResponse) -> dict[str, Any]:
+    return _interaction_detail(request.auth, id, response)
 
 
 @router.patch(
@@ -182,9 +183,9 @@ def get_interaction(request: HttpRequest, id: Id, response: HttpResponse) -> dic
     openapi_extra=IF_MATCH_DOC,
 )
 def patch_interaction(
-    request: HttpRequest, id: Id, payload: InteractionPatch, response: HttpResponse
+    request: ApiRequest, id: Id, payload: InteractionPatch, response: HttpResponse
 ) -> dict[str, Any]:
-    user: Any = request.auth  # type: ignore[attr-defined]
+    user = request.auth
     interaction = _load_interaction(user, id)
     version = expected_version(request)
     services.update_interaction(
@@ -203,8 +204,8 @@ def patch_interaction(
     summary="Delete an interaction",
     openapi_extra=IF_MATCH_DOC,
 )
-def delete_interaction(request: HttpRequest, id: Id) -> None:
-    user: Any = request.auth  # type: ignore[attr-defined]
+def delete_interaction(request: ApiRequest, id: Id) -> None:
+    user = request.auth
     interaction = _load_interaction(user, id)
     version = expected_version(request)
     services.delete_interaction(actor=user, interaction=interaction, expected_version=version)

@@ -30,7 +30,7 @@ from vinculo.core.api.schemas import (
     ref,
 )
 from vinculo.core.audit import model_label
-from vinculo.core.errors import ValidationFailed
+from vinculo.core.errors import ValidationFailed, field_message
 from vinculo.core.models import AuditEntry
 from vinculo.core.pagination import keyset_page
 from vinculo.core.permissions import restrict
@@ -144,9 +144,13 @@ def to_data(payload: CustomerPatch) -> services.CustomerData:
             elif name in {"tags", "emails", "phones", "socials", "addresses"}:
                 setattr(data, attr, [])
             elif name == "owner":
-                errors[name] = [_("Every customer needs an owner: choose another user.")]
+                errors[name] = [
+                    field_message(
+                        _("Every customer needs an owner: choose another user."), "required"
+                    )
+                ]
             elif name in _NOT_NULL:
-                errors[name] = [_("This field cannot be null.")]
+                errors[name] = [field_message(_("This field cannot be null."), "null")]
             continue
         if name in {"emails", "phones", "socials"}:
             value = [

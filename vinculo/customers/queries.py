@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from vinculo.core.errors import ValidationFailed
+from vinculo.core.errors import ValidationFailed, field_message
 from vinculo.core.pagination import Page, keyset_page
 from vinculo.core.permissions import restrict
 from vinculo.customers.custom_fields import active_definitions, clean_value
@@ -50,7 +50,12 @@ class CustomerFilter:
         def pick(name: str, allowed: list[str]) -> str:
             value = str(params.get(name) or "").strip()
             if value and value not in allowed:
-                errors[name] = [_("“%(v)s” is not one of the available choices.") % {"v": value}]
+                errors[name] = [
+                    field_message(
+                        _("“%(v)s” is not one of the available choices.") % {"v": value},
+                        "invalid_choice",
+                    )
+                ]
                 return ""
             return value
 
@@ -81,7 +86,7 @@ class CustomerFilter:
                 continue
             definition = definitions.get(key)
             if definition is None:
-                errors[name] = [_("Unknown custom field.")]
+                errors[name] = [field_message(_("Unknown custom field."), "unknown_field")]
                 continue
             ranged = definition.field_type in (
                 CustomFieldDefinition.FieldType.NUMBER,
@@ -89,7 +94,7 @@ class CustomerFilter:
                 CustomFieldDefinition.FieldType.DATE,
             )
             if op not in ("", "gte", "lte") or (op and not ranged):
-                errors[name] = [_("Unknown filter.")]
+                errors[name] = [field_message(_("Unknown filter."), "unknown_field")]
                 continue
             try:
                 f.custom.append((key, op, clean_value(definition, raw)))

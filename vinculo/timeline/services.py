@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from vinculo.core import persistence
-from vinculo.core.errors import Conflict, ValidationFailed
+from vinculo.core.errors import Conflict, ValidationFailed, field_message
 from vinculo.core.links import linkable_model, visible_target
 from vinculo.core.permissions import can, require, require_create, restrict
 from vinculo.customers.models import Customer
@@ -73,68 +73,97 @@ class InteractionData:
     cleared: set[str] = field(default_factory=set)
 
 
-def _errors_add(errors: dict[str, list[str]], name: str, message: str) -> None:
-    errors.setdefault(name, []).append(str(message))
+def _errors_add(
+    errors: dict[str, list[str]], name: str, message: str, code: str = "invalid"
+) -> None:
+    errors.setdefault(name, []).append(field_message(message, code))
 
 
 def _apply(interaction: Interaction, data: InteractionData, actor: Any) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if data.channel is not None:
         if data.channel not in Channel.values:
-            _errors_add(errors, "channel", _("Choose a channel."))
+            _errors_add(errors, "channel", _("Choose a channel."), code="invalid_choice")
         else:
             interaction.channel = data.channel
     elif not interaction.pk:
-        _errors_add(errors, "channel", _("Choose a channel."))
+        _errors_add(errors, "channel", _("Choose a channel."), code="required")
     if data.direction is not None:
         if data.direction not in Interaction.Direction.values:
-            _errors_add(errors, "direction", _("Choose inbound, outbound or internal."))
+            _errors_add(
+                errors,
+                "direction",
+                _("Choose inbound, outbound or internal."),
+                code="invalid_choice",
+            )
         else:
             interaction.direction = data.direction
     if interaction.channel == Channel.NOTE:
         interaction.direction = Interaction.Direction.INTERNAL
     if data.occurred_at is not None:
         if data.occurred_at > timezone.now() + dt.timedelta(days=366):
-            _errors_add(errors, "occurred_at", _("The date is too far in the future."))
+            _errors_add(
+                errors, "occurred_at", _("The date is too far in the future."), code="out_of_range"
+            )
         else:
             interaction.occurred_at = data.occurred_at
     if data.subject is not None:
         subject = " ".join(data.subject.split())
         if len(subject) > SUBJECT_MAX:
-            _errors_add(errors, "subject", _("At most %(n)d characters.") % {"n": SUBJECT_MAX})
+            _errors_add(
+                errors,
+                "subject",
+                _("At most %(n)d characters.") % {"n": SUBJECT_MAX},
+                code="too_long",
+            )
         interaction.subject = subject[:SUBJECT_MAX]
     if data.body is not None:
         if len(data.body) > BODY_MAX:
-            _errors_add(errors, "body", _("At most %(n)d characters.") % {"n": BODY_MAX})
+            _errors_add(
+                errors, "body", _("At most %(n)d characters.") % {"n": BODY_MAX}, code="too_long"
+            )
         interaction.body = data.body[:BODY_MAX]
     if data.duration_seconds is not None:
         if not 0 <= data.duration_seconds <= MAX_DURATION:
-            _errors_add(errors, "duration_seconds", _("Enter a duration up to 24 hours."))
+            _errors_add(
+                errors,
+                "duration_seconds",
+                _("Enter a duration up to 24 hours."),
+                code="out_of_range",
+            )
         else:
             interaction.duration_seconds = data.duration_seconds
     elif "duration_seconds" in data.cleared:
         interaction.duration_seconds = None
     if data.outcome is not None:
         if data.outcome and data.outcome not in Interaction.Outcome.values:
-            _errors_add(errors, "outcome", _("Choose an outcome."))
+            _errors_add(errors, "outcome", _("Choose an outcome."), code="invalid_choice")
         else:
             interaction.outcome = data.outcome
     if data.source is not None:
         source = data.source.strip()
         if len(source) > SOURCE_MAX:
-            _errors_add(errors, "source", _("At most %(n)d characters.") % {"n": SOURCE_MAX})
+            _errors_add(
+                errors,
+                "source",
+                _("At most %(n)d characters.") % {"n": SOURCE_MAX},
+                code="too_long",
+            )
         interaction.source = source[:SOURCE_MAX]
     if data.external_id is not None:
         external_id = data.external_id.strip()
         if len(external_id) > EXTERNAL_ID_MAX:
             _errors_add(
-                errors, "external_id", _("At most %(n)d characters.") % {"n": EXTERNAL_ID_MAX}
+                errors,
+                "external_id",
+                _("At most %(n)d characters.") % {"n": EXTERNAL_ID_MAX},
+                code="too_long",
             )
         interaction.external_id = external_id[:EXTERNAL_ID_MAX]
     if interaction.external_id and not interaction.source:
         interaction.source = DEFAULT_SOURCE
     if not interaction.subject and not interaction.body and not data.files:
-        _errors_add(errors, "body", _("Write a subject or some details."))
+        _errors_add(errors, "body", _("Write a subject or some details."), code="required")
     for f in data.files:
         if len(f.content) > settings.ATTACHMENT_MAX_BYTES:
             _errors_add(
@@ -142,6 +171,7 @@ def _apply(interaction: Interaction, data: InteractionData, actor: Any) -> dict[
                 "files",
                 _("“%(name)s” is larger than %(mb)d MB.")
                 % {"name": f.name, "mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)},
+                code="file_too_large",
             )
     return errors
 
@@ -154,13 +184,15 @@ def _people(data: InteractionData, actor: Any, errors: dict[str, list[str]]) -> 
     if data.user_ids is not None:
         users = list(get_user_model().objects.filter(pk__in=data.user_ids, is_active=True))
         if len(users) != len(set(data.user_ids)):
-            _errors_add(errors, "users", _("Unknown user."))
+            _errors_add(errors, "users", _("Unknown user."), code="unknown_user")
     if data.other_customer_ids is not None:
         customers = list(
             restrict(Customer.objects.all(), actor, "view").filter(pk__in=data.other_customer_ids)
         )
         if len(customers) != len(set(data.other_customer_ids)):
-            _errors_add(errors, "other_customers", _("Choose customers you can see."))
+            _errors_add(
+                errors, "other_customers", _("Choose customers you can see."), code="not_visible"
+            )
     return users, customers
 
 
@@ -174,11 +206,18 @@ def _links(
     for i, (label, target_id) in enumerate(data.links or []):
         model = linkable_model(label)
         if model is None:
-            _errors_add(errors, f"links.{i}.model", _("Records of this type cannot be linked."))
+            _errors_add(
+                errors,
+                f"links.{i}.model",
+                _("Records of this type cannot be linked."),
+                code="not_linkable",
+            )
             continue
         target = visible_target(actor, label, target_id)
         if target is None:
-            _errors_add(errors, f"links.{i}.id", _("Choose a record you can see."))
+            _errors_add(
+                errors, f"links.{i}.id", _("Choose a record you can see."), code="not_visible"
+            )
             continue
         link = (model._meta.label_lower, str(target.pk))
         if link not in links:
@@ -423,21 +462,25 @@ def _apply_task(task: Task, data: TaskData, actor: Any) -> dict[str, list[str]]:
     if data.title is not None:
         title = " ".join(data.title.split())
         if not title:
-            _errors_add(errors, "title", _("This field is required."))
+            _errors_add(errors, "title", _("This field is required."), code="required")
         elif len(title) > 200:
-            _errors_add(errors, "title", _("At most %(n)d characters.") % {"n": 200})
+            _errors_add(
+                errors, "title", _("At most %(n)d characters.") % {"n": 200}, code="too_long"
+            )
         task.title = title[:200]
     elif not task.pk:
-        _errors_add(errors, "title", _("This field is required."))
+        _errors_add(errors, "title", _("This field is required."), code="required")
     if data.notes is not None:
         if len(data.notes) > 10000:
-            _errors_add(errors, "notes", _("At most %(n)d characters.") % {"n": 10000})
+            _errors_add(
+                errors, "notes", _("At most %(n)d characters.") % {"n": 10000}, code="too_long"
+            )
         task.notes = data.notes[:10000]
     if data.due_date is not None or "due_date" in data.cleared:
         task.due_date = data.due_date
     if data.priority is not None:
         if data.priority not in Task.Priority.values:
-            _errors_add(errors, "priority", _("Choose a priority."))
+            _errors_add(errors, "priority", _("Choose a priority."), code="invalid_choice")
         else:
             task.priority = data.priority
     if data.assignee_id is not None and data.assignee_id != task.assignee_id:
@@ -445,10 +488,12 @@ def _apply_task(task: Task, data: TaskData, actor: Any) -> dict[str, list[str]]:
 
         exists = get_user_model().objects.filter(pk=data.assignee_id, is_active=True).exists()
         if not exists:
-            _errors_add(errors, "assignee", _("Unknown user."))
+            _errors_add(errors, "assignee", _("Unknown user."), code="unknown_user")
         elif not can(actor, "add", Task(assignee_id=data.assignee_id)):
             # Whoever a task goes to, the actor could have created it for them.
-            _errors_add(errors, "assignee", _("You cannot assign tasks to this user."))
+            _errors_add(
+                errors, "assignee", _("You cannot assign tasks to this user."), code="not_allowed"
+            )
         else:
             task.assignee_id = data.assignee_id
     if data.customer_id is not None:
@@ -456,7 +501,7 @@ def _apply_task(task: Task, data: TaskData, actor: Any) -> dict[str, list[str]]:
             restrict(Customer.objects.all(), actor, "view").filter(pk=data.customer_id).first()
         )
         if customer is None:
-            _errors_add(errors, "customer", _("Choose a customer you can see."))
+            _errors_add(errors, "customer", _("Choose a customer you can see."), code="not_visible")
         else:
             task.customer = customer
     elif "customer" in data.cleared:

@@ -19,7 +19,7 @@ from vinculo.core.api.schemas import (
     page_body,
     ref,
 )
-from vinculo.core.errors import ValidationFailed
+from vinculo.core.errors import ValidationFailed, field_message
 from vinculo.core.pagination import keyset_page
 from vinculo.core.permissions import restrict
 from vinculo.customers.models import Customer
@@ -157,7 +157,9 @@ def create_interaction(request: ApiRequest, payload: InteractionIn, response: Ht
     user = request.auth
     customer = restrict(Customer.objects.all(), user, "view").filter(pk=payload.customer).first()
     if customer is None:
-        raise ValidationFailed(errors={"customer": [_("Choose a customer you can see.")]})
+        raise ValidationFailed(
+            errors={"customer": [field_message(_("Choose a customer you can see."), "not_visible")]}
+        )
     data = _interaction_data(payload)
     interaction, created = services.record_interaction(actor=user, customer=customer, data=data)
     if created:

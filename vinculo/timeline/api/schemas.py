@@ -20,7 +20,7 @@ from vinculo.core.api.schemas import (
     page_schema,
     whole,
 )
-from vinculo.core.errors import ValidationFailed
+from vinculo.core.errors import ValidationFailed, field_message
 from vinculo.core.links import linkable_labels
 from vinculo.core.permissions import restrict
 from vinculo.customers.models import Customer
@@ -179,7 +179,9 @@ def _task_data(payload: TaskPatch) -> services.TaskData:
     sent = payload.model_fields_set
     _not_null(payload, {"title", "priority"})
     if "assignee" in sent and payload.assignee is None:
-        raise ValidationFailed(errors={"assignee": [_("A task needs someone to do it.")]})
+        raise ValidationFailed(
+            errors={"assignee": [field_message(_("A task needs someone to do it."), "required")]}
+        )
     data = services.TaskData()
     for name in ("title", "priority", "due_date"):
         if name in sent:

@@ -21,12 +21,16 @@ from vinculo.core.permissions import (
     Always,
     AnyOf,
     Capability,
+    Creator,
     Never,
     Owner,
     Scope,
+    Via,
     Writes,
+    access_of,
     can,
     can_create,
+    is_active_user,
     owner_ids,
     owner_in_scope,
     require,
@@ -253,7 +257,7 @@ def test_records_without_rules_are_refused(record, owner, admin):
     assert not can(admin, "view", owner)  # a User has no access rules
     assert not can(admin, "view", object())
     assert not can_create(admin, Team)
-    with pytest.raises(ImproperlyConfigured):
+    with pytest.raises(ImproperlyConfigured, match="Team.*declares no `access` rules"):
         restrict(Team.objects.all(), admin, "view")
     with pytest.raises(ImproperlyConfigured):
         owner_ids(admin, Team, "view")
@@ -318,9 +322,76 @@ def test_rule_operators_and_possibility(owner, admin, db):
     assert not either.possible(owner, access()) and either.possible(admin, access())
     assert not both.possible(owner, access()) and both.possible(admin, access())
     assert AllOf().possible(owner, access()) and not AnyOf().possible(owner, access())
-    assert AllOf(Owner(Scope.OWN), Owner(Scope.NONE)).owners(owner, access()) == frozenset()
-    assert AllOf(Always, Owner(Scope.OWN)).owners(owner, access()) == {owner.pk}
-    assert AnyOf(Owner(Scope.OWN), Never).owners(owner, access()) == {owner.pk}
-    assert AnyOf(Owner(Scope.OWN), Always).owners(owner, access()) is None
-    assert AllOf(Always, Always).owners(owner, access()) is None
-    assert Never.owners(owner, access()) == frozenset() and not Never.possible(owner, access())
+    assert AllOf(Owner(Scope.OWN), Owner(Scope.NONE)).owners(owner) == frozenset()
+    assert AllOf(Always, Owner(Scope.OWN)).owners(owner) == {owner.pk}
+    assert AnyOf(Owner(Scope.OWN), Never).owners(owner) == {owner.pk}
+    assert AnyOf(Owner(Scope.OWN), Always).owners(owner) is None
+    assert AllOf(Always, Always).owners(owner) is None
+    assert Never.owners(owner) == frozenset() and not Never.possible(owner, access())
+    assert AnyOf(Creator()).possible(owner, access()) and Creator().owners(owner) is None
+    # Operators keep both sides.
+    assert (Always | Never).q(owner, access(), "") is True
+    assert (Never | Always).q(owner, access(), "") is True
+    assert (Never & Always).q(owner, access(), "") is False
+    assert (Always & Never).q(owner, access(), "") is False
+
+
+def test_via_reads_the_related_records_rules(owner, teammate, outsider):
+    """Via follows a foreign key to the rules of the model it points at."""
+    customer = make_customer(owner, name="Ana")
+    on_task = Access(owner="assignee", creator="created_by", view=Via("customer", "view"))
+    on_task.model = Task
+    rule = on_task.rule("view")
+    with_customer = make_task(owner, title="with", customer=customer)
+    without = make_task(owner, title="without")
+    assert rule.check(teammate, on_task, with_customer)
+    assert not rule.check(outsider, on_task, with_customer)
+    assert not rule.check(owner, on_task, without)  # no customer: nothing to follow
+    assert not rule.check(owner, on_task, object())  # no such field at all
+    assert rule.q(owner, on_task, "") == Q(customer__owner_id__in=sorted([owner.pk, teammate.pk]))
+    changes = Via("customer", "change")
+    assert changes.possible(owner, on_task)
+    assert not changes.possible(make_user("read_only"), on_task)
+    assert rule.owners(owner) is None
+    # Following a key to a model without rules is a configuration error, not "no access".
+    to_user = Access(owner="assignee", view=Via("assignee", "view"))
+    to_user.model = Task
+    with pytest.raises(ImproperlyConfigured, match="declares no `access` rules"):
+        to_user.rule("view").q(owner, to_user, "")
+    with pytest.raises(ImproperlyConfigured):
+        to_user.rule("view").possible(owner, to_user)
+
+
+@pytest.mark.parametrize(
+    "role,logs",
+    [("sales", True), ("service", True), ("read_only", False), ("marketing", False)],
+)
+def test_adding_interactions_follows_logging_on_customers(db, role, logs):
+    """Interaction "add" is Via("customer", "log"): can_create asks the customer's rule."""
+    assert can_create(make_user(role), Interaction) is logs
+
+
+def test_only_signed_in_active_users_count(owner):
+    class Impostor:
+        pk = owner.pk
+        is_active = True
+
+    class Anonymous(Impostor):
+        is_authenticated = False
+
+    for user in (Impostor(), Anonymous()):
+        assert not is_active_user(user)
+        assert not can(user, "view", make_customer(owner, name="Ana"))
+    assert is_active_user(owner)
+
+
+def test_access_binds_to_the_model_it_is_declared_on():
+    class Thing:
+        pass
+
+    rules = Access(view=Always)
+    assert rules.owner == "" and rules.creator == "" and rules.actions == ["view"]
+    rules.contribute_to_class(Thing, "access")  # type: ignore[arg-type]
+    assert rules.model is Thing and Thing.access is rules  # type: ignore[attr-defined]
+    assert access_of(Thing) is rules and access_of(Thing()) is rules
+    assert Customer.access.model is Customer and Task.access.model is Task

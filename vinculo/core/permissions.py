@@ -101,7 +101,7 @@ class Rule:
     def possible(self, user: Any, access: Access) -> bool:
         raise NotImplementedError
 
-    def owners(self, user: Any, access: Access) -> frozenset[int] | None:
+    def owners(self, user: Any) -> frozenset[int] | None:
         """Owners of every record that may pass (a superset is fine); None: not narrowable."""
         return None
 
@@ -113,8 +113,7 @@ class Rule:
 
 
 class _Constant(Rule):
-    def __init__(self, value: bool) -> None:
-        self.value = value
+    value = False
 
     def q(self, user: Any, access: Access, prefix: str) -> Filter:
         return self.value
@@ -125,15 +124,16 @@ class _Constant(Rule):
     def possible(self, user: Any, access: Access) -> bool:
         return self.value
 
-    def owners(self, user: Any, access: Access) -> frozenset[int] | None:
+    def owners(self, user: Any) -> frozenset[int] | None:
         return None if self.value else frozenset()
 
-    def __repr__(self) -> str:
-        return "Always" if self.value else "Never"
+
+class _Always(_Constant):
+    value = True
 
 
-Always = _Constant(True)
-Never = _Constant(False)
+Always: Rule = _Always()
+Never: Rule = _Constant()
 
 
 class Owner(Rule):
@@ -167,11 +167,8 @@ class Owner(Rule):
     def possible(self, user: Any, access: Access) -> bool:
         return self._scope(user) in (Scope.OWN, Scope.TEAM, Scope.ALL)
 
-    def owners(self, user: Any, access: Access) -> frozenset[int] | None:
+    def owners(self, user: Any) -> frozenset[int] | None:
         return _scope_owners(user, self._scope(user))
-
-    def __repr__(self) -> str:
-        return f"Owner({self.scope!r})"
 
 
 class Creator(Rule):
@@ -185,9 +182,6 @@ class Creator(Rule):
 
     def possible(self, user: Any, access: Access) -> bool:
         return True
-
-    def __repr__(self) -> str:
-        return "Creator()"
 
 
 class _UserTest(Rule):
@@ -205,7 +199,7 @@ class _UserTest(Rule):
     def possible(self, user: Any, access: Access) -> bool:
         return self.test(user)
 
-    def owners(self, user: Any, access: Access) -> frozenset[int] | None:
+    def owners(self, user: Any) -> frozenset[int] | None:
         return None if self.test(user) else frozenset()
 
 
@@ -218,18 +212,12 @@ class Capability(_UserTest):
     def test(self, user: Any) -> bool:
         return bool(user.has_capability(self.name))
 
-    def __repr__(self) -> str:
-        return f"Capability({self.name!r})"
-
 
 class Writes(_UserTest):
     """The user's role may write at all (its write scope is not "none")."""
 
     def test(self, user: Any) -> bool:
         return user.write_scope() in (Scope.OWN, Scope.TEAM, Scope.ALL)
-
-    def __repr__(self) -> str:
-        return "Writes()"
 
 
 class Via(Rule):
@@ -259,9 +247,6 @@ class Via(Rule):
         target = self._target(access)
         return target.rule(self.action).possible(user, target)
 
-    def __repr__(self) -> str:
-        return f"Via({self.field!r}, {self.action!r})"
-
 
 class AnyOf(Rule):
     def __init__(self, *rules: Rule) -> None:
@@ -288,17 +273,14 @@ class AnyOf(Rule):
     def possible(self, user: Any, access: Access) -> bool:
         return any(rule.possible(user, access) for rule in self.rules)
 
-    def owners(self, user: Any, access: Access) -> frozenset[int] | None:
+    def owners(self, user: Any) -> frozenset[int] | None:
         found: frozenset[int] = frozenset()
         for rule in self.rules:
-            owners = rule.owners(user, access)
+            owners = rule.owners(user)
             if owners is None:
                 return None
             found = found | owners
         return found
-
-    def __repr__(self) -> str:
-        return f"AnyOf{self.rules!r}"
 
 
 class AllOf(Rule):
@@ -326,16 +308,13 @@ class AllOf(Rule):
     def possible(self, user: Any, access: Access) -> bool:
         return all(rule.possible(user, access) for rule in self.rules)
 
-    def owners(self, user: Any, access: Access) -> frozenset[int] | None:
+    def owners(self, user: Any) -> frozenset[int] | None:
         found: frozenset[int] | None = None
         for rule in self.rules:
-            owners = rule.owners(user, access)
+            owners = rule.owners(user)
             if owners is not None:
                 found = owners if found is None else found & owners
         return found
-
-    def __repr__(self) -> str:
-        return f"AllOf{self.rules!r}"
 
 
 class Access:
@@ -378,7 +357,7 @@ def access_of(model: Any, *, required: bool = False) -> Access:
 # --- the questions pages, API, search and services ask ----------------------------------------
 
 
-def restrict(queryset: models.QuerySet[M], user: Any, action: str = VIEW) -> models.QuerySet[M]:
+def restrict(queryset: models.QuerySet[M], user: Any, action: str) -> models.QuerySet[M]:
     """The records of `queryset` on which `user` may perform `action` (one SQL filter)."""
     if not is_active_user(user):
         return queryset.none()
@@ -410,13 +389,13 @@ def can_create(user: Any, model: type[models.Model]) -> bool:
     return access.rule(ADD).possible(user, access)
 
 
-def owner_ids(user: Any, model: type[models.Model], action: str = VIEW) -> frozenset[int] | None:
+def owner_ids(user: Any, model: type[models.Model], action: str) -> frozenset[int] | None:
     """The owners whose records of `model` may pass `action`, or None when the rule does
     not narrow by owner. A pre-filter for indexes (search); `restrict` still decides."""
     if not is_active_user(user):
         return frozenset()
     access = access_of(model, required=True)
-    return access.rule(action).owners(user, access)
+    return access.rule(action).owners(user)
 
 
 def require(user: Any, action: str, obj: Any) -> None:
@@ -438,7 +417,7 @@ def require_create(user: Any, model: type[models.Model]) -> None:
 class VisibleQuerySet(models.QuerySet):
     """Querysets of records whose model declares `access` rules."""
 
-    def restrict(self, user: Any, action: str = VIEW) -> VisibleQuerySet:
+    def restrict(self, user: Any, action: str) -> VisibleQuerySet:
         return restrict(self, user, action)  # type: ignore[return-value,type-var]
 
     def visible_to(self, user: Any) -> VisibleQuerySet:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from vinculo.core.errors import DomainError, ValidationFailed
+from vinculo.core.errors import DomainError, ValidationFailed, message_code
 
 if TYPE_CHECKING:
     from ninja import NinjaAPI
@@ -121,9 +121,9 @@ def problem(
 
 
 def field_errors(errors: dict[str, list[str]]) -> list[dict[str, str]]:
-    """A service's {field: [messages]} as the problem's list of {field, message}."""
+    """A service's {field: [messages]} as the problem's list of {field, message, code}."""
     return [
-        {"field": name, "message": str(message)}
+        {"field": name, "message": str(message), "code": message_code(message)}
         for name, messages in errors.items()
         for message in messages
     ]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import asdict
 
 import pytest
 import time_machine
@@ -13,7 +14,7 @@ from tests.customers.factories import make_customer
 from vinculo.accounts import jobs as account_jobs
 from vinculo.accounts.models import LoginFailure
 from vinculo.core import events, jobs
-from vinculo.core.models import IdempotencyRecord, OutboxDelivery, OutboxEvent
+from vinculo.core.models import IdempotencyRecord, JobLock, OutboxDelivery, OutboxEvent
 from vinculo.customers.models import Tag
 
 
@@ -323,3 +324,32 @@ def test_optimize_database_gives_sqlite_planner_statistics(db):
             assert cursor.fetchone()[0] == 1
     else:
         assert outcome == "skipped"
+
+
+def test_a_lock_left_by_a_killed_consumer_expires(owner, consumer):
+    """kill -9 mid-dispatch leaves the dispatcher's lock behind: it blocks dispatching
+    only until it expires, then pending events flow again."""
+    make_customer(owner, name="Ana")
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        assert jobs.acquire_lock("outbox-dispatch", ttl_seconds=jobs.DISPATCH_LOCK_SECONDS)
+        assert jobs.dispatch_outbox.call_local() == asdict(jobs.DispatchReport())
+        assert consumer.calls == []
+        clock.shift(jobs.DISPATCH_LOCK_SECONDS + 1)
+        assert jobs.dispatch_outbox.call_local()["processed"] == 1
+    assert len(consumer.calls) == 1
+    assert not JobLock.objects.exists()  # released after the run
+
+
+def test_job_locks_exclude_each_other_and_release_only_their_own(db):
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        first = jobs.acquire_lock("x", ttl_seconds=10)
+        assert first and jobs.acquire_lock("x", ttl_seconds=10) is None
+        assert jobs.acquire_lock("y", ttl_seconds=10)  # another job's lock is another lock
+        clock.shift(11)
+        second = jobs.acquire_lock("x", ttl_seconds=10)  # the first holder died
+        assert second and second != first
+        jobs.release_lock("x", first)  # the late first holder cannot free the new one's lock
+        assert jobs.acquire_lock("x", ttl_seconds=10) is None
+        jobs.release_lock("x", second)
+        assert jobs.acquire_lock("x", ttl_seconds=10)
+    assert jobs.flush_job_locks() == 2 and not JobLock.objects.exists()

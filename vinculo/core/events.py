@@ -140,6 +140,11 @@ def unregister_consumer(key: str) -> None:
     _consumers.pop(key, None)
 
 
+def registered() -> list[Registration]:
+    """Every registration, in registration order."""
+    return list(_consumers.values())
+
+
 def registrations_for(event_name: str) -> list[Registration]:
     """The registrations that receive one event, in registration order."""
     return [r for r in _consumers.values() if event_name.startswith(r.prefix)]

@@ -92,12 +92,14 @@ _application: Any = None
 def crashing_application(environ: dict[str, Any], start_response: Any) -> Any:
     global _application
     if _application is None:
-        from django.conf import settings
         from django.core.wsgi import get_wsgi_application
+
+        application = get_wsgi_application()  # sets Django up first
+
+        from django.conf import settings
 
         from vinculo.core.api import idempotency
 
-        _application = get_wsgi_application()
         armed = os.path.join(settings.VINCULO_HOME, "crash-armed")
         real_store = idempotency.store
 
@@ -108,6 +110,7 @@ def crashing_application(environ: dict[str, Any], start_response: Any) -> Any:
             return real_store(*args, **kwargs)
 
         idempotency.store = store_or_die  # type: ignore[assignment]
+        _application = application
     return _application(environ, start_response)
 
 

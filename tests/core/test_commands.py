@@ -206,6 +206,7 @@ def test_supervisor_stops_both_children_on_a_stop_request():
     assert all(c.process.returncode is not None for c in children)
 
 
+@pytest.mark.jobs
 def test_worker_starts_the_huey_consumer_with_vinculo_defaults(db, monkeypatch):
     seen = {}
 

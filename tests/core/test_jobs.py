@@ -17,6 +17,8 @@ from vinculo.core import events, jobs
 from vinculo.core.models import IdempotencyRecord, JobLock, OutboxDelivery, OutboxEvent
 from vinculo.customers.models import Tag
 
+pytestmark = pytest.mark.jobs  # also run on Redis by scripts/test-all
+
 
 @pytest.fixture
 def consumer():

@@ -21,6 +21,8 @@ from vinculo.customers.services import delete_customer
 from vinculo.timeline import jobs
 from vinculo.timeline.services import FileIn
 
+pytestmark = pytest.mark.jobs  # also run on Redis by scripts/test-all
+
 HOUR = 3600
 
 

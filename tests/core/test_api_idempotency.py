@@ -243,3 +243,38 @@ def test_a_web_worker_killed_between_write_and_answer_leaves_no_duplicate(tmp_pa
         status, headers = post()
         assert status == 201 and headers.get("Idempotent-Replayed") == "true"
         assert home.count(customers) == 1
+
+
+def test_a_request_that_cannot_begin_its_transaction_frees_its_key(client, h, monkeypatch):
+    """SQLite busy past its timeout when the request's transaction begins: nothing ran,
+    so the key must not wait 5 minutes as "in progress"."""
+    from django.db import OperationalError
+
+    class Busy:
+        def __enter__(self):
+            raise OperationalError("database is locked")
+
+        def __exit__(self, *exc):
+            return False
+
+    from django.db import transaction
+
+    blocks: list[str] = []
+
+    class BusySecondTime:
+        """django.db.transaction as idempotency.py sees it: its second block is busy."""
+
+        def __getattr__(self, name):
+            return getattr(transaction, name)
+
+        def atomic(self, *args, **kwargs):
+            blocks.append("atomic")  # the first is the reservation's, the second the request's
+            return transaction.atomic(*args, **kwargs) if len(blocks) == 1 else Busy()
+
+    monkeypatch.setattr(idempotency, "transaction", BusySecondTime())
+    failed = create(client, h, {"name": "Ana"})
+    assert len(blocks) == 2
+    assert failed.status_code == 500
+    assert not IdempotencyRecord.objects.exists() and not Customer.objects.exists()
+    monkeypatch.undo()
+    assert create(client, h, {"name": "Ana"}).status_code == 201

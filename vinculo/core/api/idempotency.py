@@ -262,7 +262,11 @@ def _wrap_view(operation: Operation) -> None:
         if isinstance(outcome, HttpResponse):
             return outcome
         block = transaction.atomic()
-        block.__enter__()  # left by _store_after, once the final response exists
+        try:
+            block.__enter__()  # left by _store_after, once the final response exists
+        except BaseException:
+            release(outcome)  # e.g. SQLite busy: nothing ran, free the key
+            raise
         setattr(request, _ATTR, _Running(outcome, block))
         return view(request, **values)
 

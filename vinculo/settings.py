@@ -188,6 +188,10 @@ if _bool("HUEY_IMMEDIATE"):
     HUEY["immediate"] = True
 
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+# Outbox: processed events are kept this many days, then pruned (hourly job).
+OUTBOX_RETENTION_DAYS = int(_env("OUTBOX_RETENTION_DAYS", "7"))
+# A dispatcher's claim on an event; one that dies holding it lets it go after this.
+OUTBOX_CLAIM_SECONDS = int(_env("OUTBOX_CLAIM_SECONDS", "300"))
 API_PAGE_SIZE_MAX = 200
 
 LOGGING = {

@@ -534,11 +534,16 @@ def update_task(*, actor: Any, task: Task, data: TaskData, expected_version: int
 
 
 def set_task_done(*, actor: Any, task: Task, done: bool, expected_version: int | None) -> Task:
-    """Mark a task done (or open again)."""
+    """Mark a task done (or open again): events "task.completed" / "task.reopened"."""
     require(actor, "change", task)
     task.done_at = timezone.now() if done else None
     with transaction.atomic():
-        persistence.update(task, actor=actor, expected_version=expected_version)
+        persistence.update(
+            task,
+            actor=actor,
+            expected_version=expected_version,
+            event_name="task.completed" if done else "task.reopened",
+        )
     return task
 
 

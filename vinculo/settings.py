@@ -122,9 +122,15 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "customers:list"
 LOGOUT_REDIRECT_URL = "accounts:login"
-# Failed sign-ins allowed per username and per address within the window before refusing.
+# Sign-in throttling (accounts/throttle.py): failures per (username, address) within the
+# window before growing delays start, and the ceiling of failures per address.
 LOGIN_FAILURE_LIMIT = int(_env("LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_FAILURE_WINDOW_SECONDS = int(_env("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
+LOGIN_ADDRESS_FAILURE_LIMIT = int(_env("LOGIN_ADDRESS_FAILURE_LIMIT", "100"))
+# The header a trusted reverse proxy puts the client's address in (e.g. X-Forwarded-For),
+# and how many proxies in front of the app append to it. Empty: the peer address counts.
+VINCULO_TRUSTED_PROXY_HEADER = _env("VINCULO_TRUSTED_PROXY_HEADER").strip()
+VINCULO_TRUSTED_PROXY_HOPS = int(_env("VINCULO_TRUSTED_PROXY_HOPS", "1"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = _bool("SECURE_COOKIES")

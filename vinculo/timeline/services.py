@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from vinculo.core import persistence
-from vinculo.core.errors import NotAllowed, ValidationFailed
+from vinculo.core.errors import NotAllowed, NotFound, ValidationFailed
 from vinculo.core.permissions import can, owner_in_scope
 from vinculo.customers.models import Customer
 from vinculo.timeline.models import Attachment, Channel, Interaction, InteractionLink, Task
@@ -315,6 +315,36 @@ def update_interaction(
             interaction, actor=actor, expected_version=expected_version, related_changes=related
         )
     return interaction
+
+
+def add_attachments(
+    *, actor: Any, interaction: Interaction, files: list[FileIn], expected_version: int | None
+) -> list[Attachment]:
+    """Attach files to an interaction; the new Attachment rows, in order.
+
+    Adding a file overwrites nothing anyone else edits, so without an expected version it
+    never fails on a concurrent change: the row is locked (SELECT … FOR UPDATE on PostgreSQL;
+    SQLite's IMMEDIATE transactions already serialize writers) and the version is raised from
+    its current value. With one, a stale version is refused as for any other edit."""
+    if not can(actor, "change", interaction):
+        raise NotAllowed()
+    new_files = _NewFiles()
+    with new_files, transaction.atomic():
+        current = Interaction.objects.select_for_update().filter(pk=interaction.pk).first()
+        if current is None:
+            raise NotFound()
+        names = _store_files(current, files, new_files.names)
+        persistence.touch(
+            current,
+            actor=actor,
+            expected_version=current.version if expected_version is None else expected_version,
+            changes={"attachments": [None, names]},
+        )
+        created = list(
+            Attachment.objects.filter(interaction=current, file__in=new_files.names).order_by("pk")
+        )
+    interaction.version, interaction.updated_at = current.version, current.updated_at
+    return created
 
 
 def delete_interaction(

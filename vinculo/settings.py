@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "vinculo.core.middleware.ContentSecurityPolicyMiddleware",
     "vinculo.core.middleware.NulGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -134,8 +135,19 @@ VINCULO_TRUSTED_PROXY_HEADER = _env("VINCULO_TRUSTED_PROXY_HEADER").strip()
 VINCULO_TRUSTED_PROXY_HOPS = int(_env("VINCULO_TRUSTED_PROXY_HOPS", "1"))
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = _bool("SECURE_COOKIES")
-CSRF_COOKIE_SECURE = _bool("SECURE_COOKIES")
+# SECURE_COOKIES=1 says the site is served over HTTPS (usually TLS ends at a reverse proxy):
+# cookies only over HTTPS, browsers told to use HTTPS only (HSTS), and the proxy's
+# X-Forwarded-Proto believed for request.is_secure() (the proxy must set it, never pass
+# a client's value on: docs/operations.md).
+SECURE_COOKIES = _bool("SECURE_COOKIES")
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+if SECURE_COOKIES:
+    SECURE_HSTS_SECONDS = int(_env("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _bool("SECURE_HSTS_INCLUDE_SUBDOMAINS")
+    _proto_header = _env("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto").strip()
+    if _proto_header:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proto_header.upper().replace("-", "_"), "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 # Sent on every page (core.middleware): scripts, styles and fonts only from this site, no

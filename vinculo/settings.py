@@ -184,15 +184,26 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 ATTACHMENT_MAX_BYTES = int(_env("ATTACHMENT_MAX_BYTES", str(25 * 1024 * 1024)))
 
-# --- Mail ---
+# --- Mail: printed to the console until EMAIL_HOST names an SMTP server ---
 EMAIL_HOST = _env("EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = int(_env("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = _env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = _env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = _bool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = _bool("EMAIL_USE_SSL")
+EMAIL_TIMEOUT = int(_env("EMAIL_TIMEOUT", "30"))
 DEFAULT_FROM_EMAIL = _env("DEFAULT_FROM_EMAIL", "vinculo@localhost")
-if not _env("EMAIL_HOST"):
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+if _env("EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Password reset by email: how long a link works, and how many requests are answered per
+# client address and per email address within PASSWORD_RESET_WINDOW_SECONDS.
+PASSWORD_RESET_TIMEOUT = int(_env("PASSWORD_RESET_TIMEOUT", "3600"))
+PASSWORD_RESET_WINDOW_SECONDS = 3600
+PASSWORD_RESET_ADDRESS_LIMIT = int(_env("PASSWORD_RESET_ADDRESS_LIMIT", "10"))
+PASSWORD_RESET_EMAIL_LIMIT = int(_env("PASSWORD_RESET_EMAIL_LIMIT", "3"))
 
 # --- Jobs: SqliteHuey in the data dir, RedisHuey when REDIS_URL is set ---
 REDIS_URL = _env("REDIS_URL")

@@ -65,3 +65,9 @@ def test_the_api_keeps_its_own_problem_answer(client, owner):
     response = client.get("/api/v1/customers?tag=x%00", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "tag"
+
+
+def test_other_bad_requests_get_the_same_page(client, db):
+    response = client.get("/accounts/login/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert "The request was malformed. Go back and try again." in response.content.decode()

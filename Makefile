@@ -25,7 +25,7 @@ run: setup
 	$(BIN)/vinculo serve
 
 test: setup
-	bash scripts/ensure-chromium
+	bash scripts/ensure-system-packages
 	bash scripts/test-all
 
 test-sqlite: setup
@@ -41,9 +41,9 @@ lint: setup
 bench: setup
 	$(BIN)/python -m bench
 
+# Extracts strings, fills translations from vinculo/locale/pending/*.json, compiles.
 messages: setup
-	cd vinculo && ../$(BIN)/vinculo makemessages -l pt_BR -l es -l en --no-obsolete
-	cd vinculo && ../$(BIN)/vinculo compilemessages
+	$(BIN)/python scripts/translations.py apply
 
 clean:
 	rm -rf $(VENV) var

@@ -65,6 +65,7 @@ def apply() -> int:
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
                 entry.previous_msgid = None
+                entry.previous_msgid_plural = None
         po.save()
     subprocess.run([VINCULO, "compilemessages"], cwd=PACKAGE, check=True, stdout=subprocess.DEVNULL)
     for path in files:

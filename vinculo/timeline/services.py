@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from vinculo.core import persistence
-from vinculo.core.errors import Conflict, ValidationFailed, field_message
+from vinculo.core.errors import Conflict, NotFound, ValidationFailed, field_message
 from vinculo.core.links import linkable_model, visible_target
 from vinculo.core.permissions import can, require, require_create, restrict
 from vinculo.customers.models import Customer
@@ -430,6 +430,35 @@ def update_interaction(
             interaction, actor=actor, expected_version=expected_version, related_changes=related
         )
     return interaction
+
+
+def add_attachments(
+    *, actor: Any, interaction: Interaction, files: list[FileIn], expected_version: int | None
+) -> list[Attachment]:
+    """Attach files to an interaction; the new Attachment rows, in order.
+
+    Adding a file overwrites nothing anyone else edits, so without an expected version it
+    never fails on a concurrent change: the row is locked (SELECT … FOR UPDATE on PostgreSQL;
+    SQLite's IMMEDIATE transactions already serialize writers) and the version is raised from
+    its current value. With one, a stale version is refused as for any other edit."""
+    require(actor, "change", interaction)
+    new_files = _NewFiles()
+    with new_files, transaction.atomic():
+        current = Interaction.objects.select_for_update().filter(pk=interaction.pk).first()
+        if current is None:
+            raise NotFound()
+        names = _store_files(current, files, new_files.names)
+        persistence.touch(
+            current,
+            actor=actor,
+            expected_version=current.version if expected_version is None else expected_version,
+            changes={"attachments": [None, names]},
+        )
+        created = list(
+            Attachment.objects.filter(interaction=current, file__in=new_files.names).order_by("pk")
+        )
+    interaction.version, interaction.updated_at = current.version, current.updated_at
+    return created
 
 
 def delete_interaction(

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 import time_machine
 from django.db import IntegrityError, transaction
+from django.utils.timezone import now
 
 from tests.customers.factories import make_customer
 from vinculo.core import persistence
@@ -116,7 +117,10 @@ def test_create_without_related_rows(owner):
 
 def test_create_never_overwrites_an_existing_record(owner):
     existing = make_customer(owner, name="Ana")
-    impostor = Customer(pk=existing.pk, name="Impostor", sort_name="impostor", owner=owner)
+    # An import carrying ids and creation dates from another system, say.
+    impostor = Customer(
+        pk=existing.pk, name="Impostor", sort_name="impostor", owner=owner, created_at=now()
+    )
     with pytest.raises(IntegrityError), transaction.atomic():
         persistence.create(impostor, actor=owner)
     assert _fresh(existing).name == "Ana"
@@ -197,7 +201,10 @@ def test_unchanged_save_is_checked_against_its_own_record(owner):
 
 
 def test_update_needs_a_record_loaded_from_the_database(owner):
-    with pytest.raises(ValueError, match="loaded from the database"), transaction.atomic():
+    with (
+        pytest.raises(ValueError, match=r"^update\(\) needs a record loaded from the database$"),
+        transaction.atomic(),
+    ):
         persistence.update(Customer(name="Ana"), actor=owner, expected_version=1)
 
 
@@ -255,6 +262,8 @@ def test_every_writer_says_it_needs_a_transaction(owner, writer):
         "update": lambda: persistence.update(customer, actor=owner, expected_version=1),
         "delete": lambda: persistence.delete(customer, actor=owner, expected_version=1),
     }
-    with pytest.raises(RuntimeError, match=r"inside transaction\.atomic\(\)"):
+    with pytest.raises(
+        RuntimeError, match=r"^persistence helpers must run inside transaction\.atomic\(\)$"
+    ):
         calls[writer]()
     assert Customer.objects.count() == 1 and AuditEntry.objects.count() == 1

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export VINCULO_HOME ?= $(CURDIR)/var
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres lint bench setup clean messages
+.PHONY: run test test-sqlite test-postgres lint bench setup clean messages mutation
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,9 +41,14 @@ lint: setup
 bench: setup
 	$(BIN)/python -m bench
 
+# Mutation testing of the kernel modules (minutes; not part of `make test`): writes
+# docs/development/mutation.md and fails when a module falls below its required score.
+mutation: setup
+	$(BIN)/python scripts/mutation
+
 # Extracts strings, fills translations from vinculo/locale/pending/*.json, compiles.
 messages: setup
 	$(BIN)/python scripts/translations.py apply
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var mutants

@@ -7,11 +7,13 @@ import zoneinfo
 from typing import Any
 
 from django.conf import settings
+from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.accounts.models import ApiToken, Role, Team, User
 from vinculo.core.pagination import Page, keyset_page
+from vinculo.core.permissions import owner_ids
 
 USERS_PAGE_SIZE = 50
 TEAMS_PAGE_SIZE = 50
@@ -86,3 +88,16 @@ def roles_with_users() -> list[Any]:
             "id"
         )
     )
+
+
+def staff_for(user: Any, model: type[models.Model], action: str) -> list[User]:
+    """Active users whose records of `model` `user` may `action` (their owner lies within
+    the rule), e.g. the owner filter of the customer list ("view"), owners a customer may
+    be given to ("reassign"), people a task may be assigned to ("add").
+
+    Staff is small (tens to hundreds of people), so a plain list is fine here."""
+    users = User.objects.filter(is_active=True)
+    owners = owner_ids(user, model, action)
+    if owners is None:
+        return list(users)
+    return list(users.filter(pk__in=sorted(owners)))

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 
 from vinculo.core.errors import DomainError, ValidationFailed
+from vinculo.core.permissions import restrict
 
 M = TypeVar("M", bound=models.Model)
 
@@ -39,7 +40,7 @@ def render_page(
 def get_visible(model: type[M], user: Any, pk: Any) -> M:
     """The record if `user` may read it, else 404 — never 403, so ids of others' records
     do not even reveal that they exist."""
-    obj = model.objects.visible_to(user).filter(pk=pk).first()  # type: ignore[attr-defined]
+    obj = restrict(model._default_manager.all(), user, "view").filter(pk=pk).first()
     if obj is None:
         raise Http404
     return obj

@@ -9,12 +9,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.models import VersionedModel
-from vinculo.core.permissions import VisibleQuerySet, owner_in_scope
+from vinculo.core.permissions import Access, Capability, Owner, VisibleQuerySet
 from vinculo.customers.normalize import fold
 
 
 class CustomerQuerySet(VisibleQuerySet):
-    owner_field = "owner"
+    """Customers; `restrict(user, action)` applies Customer.access."""
 
 
 class Customer(VersionedModel):
@@ -87,6 +87,18 @@ class Customer(VersionedModel):
 
     objects = CustomerQuerySet.as_manager()
 
+    # Who may do what (see core.permissions): the role's scopes over the owner; service
+    # agents log on any customer they read; reassigning needs the capability too.
+    access = Access(
+        owner="owner",
+        view=Owner("read"),
+        add=Owner("write"),
+        change=Owner("write"),
+        delete=Owner("write"),
+        log=Owner("write") | (Capability("can_log_on_readable") & Owner("read")),
+        reassign=Capability("can_reassign") & Owner("write"),
+    )
+
     audit_exclude = ("created_at", "updated_at", "version", "sort_name")
 
     class Meta:
@@ -114,21 +126,6 @@ class Customer(VersionedModel):
     @property
     def is_organization(self) -> bool:
         return self.kind == self.Kind.ORGANIZATION
-
-    def permits(self, user: Any, action: str) -> bool:
-        """Visibility and write rules for one customer (see core.permissions)."""
-        if action == "view":
-            return owner_in_scope(user, user.read_scope(), self.owner_id)
-        if action in {"change", "delete"}:
-            return owner_in_scope(user, user.write_scope(), self.owner_id)
-        if action == "log":
-            return owner_in_scope(user, user.write_scope(), self.owner_id) or (
-                user.has_capability("can_log_on_readable")
-                and owner_in_scope(user, user.read_scope(), self.owner_id)
-            )
-        if action == "reassign":
-            return user.has_capability("can_reassign") and self.permits(user, "change")
-        return False
 
 
 class ContactPoint(models.Model):

@@ -11,8 +11,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from vinculo.core.errors import ValidationFailed
+from vinculo.core.errors import ValidationFailed, field_message
 from vinculo.core.pagination import Page, keyset_page
+from vinculo.core.permissions import restrict
 from vinculo.customers.custom_fields import active_definitions, clean_value
 from vinculo.customers.models import ContactPoint, Customer, CustomFieldDefinition, Tag
 from vinculo.customers.normalize import fold
@@ -50,7 +51,12 @@ class CustomerFilter:
         def pick(name: str, allowed: list[str]) -> str:
             value = str(params.get(name) or "").strip()
             if value and value not in allowed:
-                errors[name] = [_("“%(v)s” is not one of the available choices.") % {"v": value}]
+                errors[name] = [
+                    field_message(
+                        _("“%(v)s” is not one of the available choices.") % {"v": value},
+                        "invalid_choice",
+                    )
+                ]
                 return ""
             return value
 
@@ -81,7 +87,7 @@ class CustomerFilter:
                 continue
             definition = definitions.get(key)
             if definition is None:
-                errors[name] = [_("Unknown custom field.")]
+                errors[name] = [field_message(_("Unknown custom field."), "unknown_field")]
                 continue
             ranged = definition.field_type in (
                 CustomFieldDefinition.FieldType.NUMBER,
@@ -89,7 +95,7 @@ class CustomerFilter:
                 CustomFieldDefinition.FieldType.DATE,
             )
             if op not in ("", "gte", "lte") or (op and not ranged):
-                errors[name] = [_("Unknown filter.")]
+                errors[name] = [field_message(_("Unknown filter."), "unknown_field")]
                 continue
             try:
                 f.custom.append((key, op, clean_value(definition, raw)))
@@ -168,7 +174,7 @@ def suggest_tags(text: str, *, limit: int = 20) -> list[str]:
 
 def customer_page(user: Any, flt: CustomerFilter, *, cursor: str | None, size: int) -> Page:
     """A page of customers visible to `user`. With a text query, the best search matches."""
-    base = Customer.objects.visible_to(user)
+    base = restrict(Customer.objects.all(), user, "view")
     if flt.q:
         from vinculo.customers.search import search_customers
 
@@ -228,24 +234,8 @@ def suggest_customers(user: Any, q: str, *, kind: str = "", limit: int = 10) -> 
 def people_of(organization: Customer, user: Any, *, limit: int = 50) -> list[Customer]:
     """The first people (by name) of an organization that `user` may see."""
     return list(
-        Customer.objects.visible_to(user)
+        restrict(Customer.objects.all(), user, "view")
         .filter(organization=organization)
         .select_related("owner")
         .order_by("sort_name", "id")[:limit]
     )
-
-
-def staff_in_scope(user: Any, scope: str) -> list[Any]:
-    """Active users within `scope` (own / team / all) of `user`: owner and assignee choices.
-
-    Staff is small (tens to hundreds of people), so a plain list is fine here."""
-    from django.contrib.auth import get_user_model
-
-    users = get_user_model().objects.filter(is_active=True)
-    if scope == "all":
-        return list(users)
-    if scope == "team":
-        return list(users.filter(pk__in=user.teammate_ids()))
-    if scope == "own":
-        return list(users.filter(pk=user.pk))
-    return []

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import connection
 
+from vinculo.core.permissions import owner_ids, restrict
 from vinculo.customers.models import ContactPoint, Customer, SearchEntry
 from vinculo.customers.normalize import digits, fold, looks_like_tax_id, phone_search_tokens
 
@@ -118,12 +119,13 @@ def _candidate_ids(q: Query, base: Any, user: Any) -> list[int]:
             match = SearchEntry.objects.filter(numbers__contains=q.number)
         elif terms:
             match = SearchEntry.objects.all()
-            scope = user.read_scope()
-            if scope != "all":
-                # Narrow inside the (owner_id, text) index; `base` still applies visibility.
-                match = match.filter(
-                    owner_id__in=user.teammate_ids() if scope == "team" else [user.pk]
-                )
+            owners = owner_ids(user, Customer, "view")
+            if owners is not None:
+                # Narrow inside the (owner_id, text) index, by the owners Customer.access lets
+                # the user see; `base` (restrict) still decides visibility.
+                if not owners:
+                    return []
+                match = match.filter(owner_id__in=sorted(owners))
             for term in terms:
                 match = match.filter(text__contains=term)
         else:
@@ -166,7 +168,7 @@ def search_customers(user: Any, raw: str, *, limit: int = 20) -> list[Customer]:
         return []
     if q.terms and not q.number and max(len(t) for t in q.terms) < 2:
         return []
-    base = Customer.objects.visible_to(user)
+    base = restrict(Customer.objects.all(), user, "view")
     exact = _exact_ids(q, base)
     # A full email or tax id that matched is the answer; no need to read the text index.
     found = exact if exact and (q.email or q.tax) else exact + _candidate_ids(q, base, user)

@@ -14,8 +14,8 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from vinculo.core import persistence
-from vinculo.core.errors import FieldErrors, NotAllowed, ValidationFailed
-from vinculo.core.permissions import can, owner_in_scope
+from vinculo.core.errors import FieldErrors, ValidationFailed, django_messages
+from vinculo.core.permissions import can, require, require_create, restrict
 from vinculo.customers import search
 from vinculo.customers.custom_fields import clean_custom_data
 from vinculo.customers.models import Address, ContactPoint, Customer, Tag
@@ -102,6 +102,7 @@ def _tax_id_error(holder: Customer, actor: Any, errors: FieldErrors) -> Customer
         errors.add(
             "tax_id",
             _("Another customer already has this tax id: %(name)s.") % {"name": holder.name},
+            code="taken",
         )
         return holder
     errors.add(
@@ -110,6 +111,7 @@ def _tax_id_error(holder: Customer, actor: Any, errors: FieldErrors) -> Customer
             "Another customer already has this tax id, in records you cannot see. "
             "Ask an administrator to find it."
         ),
+        code="taken",
     )
     return None
 
@@ -142,7 +144,7 @@ def _clean_points(
     points: list[ContactPoint] = []
     seen: set[str] = set()
     if len(items) > POINTS_MAX:
-        errors.add(field_name, _("At most %(n)d entries.") % {"n": POINTS_MAX})
+        errors.add(field_name, _("At most %(n)d entries.") % {"n": POINTS_MAX}, code="too_long")
         return points
     for position, item in enumerate(items):
         raw = (item.value or "").strip()
@@ -160,10 +162,12 @@ def _clean_points(
                     raise ValidationError(_("At most %(n)d characters.") % {"n": 100})
                 value = f"{item.platform}:{raw.lstrip('@')}"
         except ValidationError as exc:
-            errors.add(field_name, exc.messages[0])
+            errors.add(field_name, exc.messages[0], code=f"invalid_{kind}")
             continue
         if item.label and item.label not in ContactPoint.Label.values:
-            errors.add(field_name, _("Unknown label “%(v)s”.") % {"v": item.label})
+            errors.add(
+                field_name, _("Unknown label “%(v)s”.") % {"v": item.label}, code="invalid_choice"
+            )
             continue
         if value in seen:
             continue
@@ -202,7 +206,7 @@ def _clean_addresses(items: list[AddressIn], errors: FieldErrors) -> list[Addres
         try:
             address.full_clean(exclude=["customer"])
         except ValidationError as exc:
-            for name, messages in exc.message_dict.items():
+            for name, messages in django_messages(exc).items():
                 for message in messages:
                     errors.add(f"addresses.{position}.{name}", message)
             continue
@@ -216,57 +220,62 @@ def _check_owner(actor: Any, owner_id: int | None, errors: FieldErrors) -> None:
     from django.contrib.auth import get_user_model
 
     if not get_user_model().objects.filter(pk=owner_id, is_active=True).exists():
-        errors.add("owner", _("Unknown user."))
-    elif not actor.has_capability("can_reassign") or not owner_in_scope(
-        actor, actor.write_scope(), owner_id
-    ):
-        errors.add("owner", _("You cannot give customers to this user."))
+        errors.add("owner", _("Unknown user."), code="unknown_user")
+    elif not can(actor, "reassign", Customer(owner_id=owner_id)):
+        # Giving a customer away: the actor reassigns, and could change it at its new owner.
+        errors.add("owner", _("You cannot give customers to this user."), code="not_allowed")
 
 
 def _apply_fields(customer: Customer, data: CustomerData, actor: Any, errors: FieldErrors) -> None:
     if data.kind is not None:
         if data.kind not in Customer.Kind.values:
-            errors.add("kind", _("Choose person or organization."))
+            errors.add("kind", _("Choose person or organization."), code="invalid_choice")
         elif customer.pk and data.kind != customer.kind and customer.people.exists():
-            errors.add("kind", _("An organization with people cannot become a person."))
+            errors.add(
+                "kind", _("An organization with people cannot become a person."), code="in_use"
+            )
         else:
             customer.kind = data.kind
     if data.name is not None:
         name = " ".join(data.name.split())
         if not name:
-            errors.add("name", _("This field is required."))
+            errors.add("name", _("This field is required."), code="required")
         elif len(name) > NAME_MAX:
-            errors.add("name", _("At most %(n)d characters.") % {"n": NAME_MAX})
+            errors.add("name", _("At most %(n)d characters.") % {"n": NAME_MAX}, code="too_long")
         else:
             customer.name = name
             customer.sort_name = fold(name)[:200]
     elif not customer.pk:
-        errors.add("name", _("This field is required."))
+        errors.add("name", _("This field is required."), code="required")
     for attr, choices in (("stage", Customer.Stage.values), ("source", Customer.Source.values)):
         value = getattr(data, attr)
         if value is not None:
             if value and value not in choices:
-                errors.add(attr, _("“%(v)s” is not one of the available choices.") % {"v": value})
+                errors.add(
+                    attr,
+                    _("“%(v)s” is not one of the available choices.") % {"v": value},
+                    code="invalid_choice",
+                )
             elif value or attr == "source":
                 setattr(customer, attr, value)
     if data.job_title is not None:
         if len(data.job_title) > 120:
-            errors.add("job_title", _("At most %(n)d characters.") % {"n": 120})
+            errors.add("job_title", _("At most %(n)d characters.") % {"n": 120}, code="too_long")
         customer.job_title = data.job_title.strip()[:120]
     if data.notes is not None:
         if len(data.notes) > 10000:
-            errors.add("notes", _("At most %(n)d characters.") % {"n": 10000})
+            errors.add("notes", _("At most %(n)d characters.") % {"n": 10000}, code="too_long")
         customer.notes = data.notes[:10000]
     if data.birth_date is not None or "birth_date" in data.cleared:
         customer.birth_date = data.birth_date
     if data.organization_id is not None:
         org = (
-            Customer.objects.visible_to(actor)
+            restrict(Customer.objects.all(), actor, "view")
             .filter(pk=data.organization_id, kind=Customer.Kind.ORGANIZATION)
             .first()
         )
         if org is None or org.pk == customer.pk:
-            errors.add("organization", _("Choose an organization you can see."))
+            errors.add("organization", _("Choose an organization you can see."), code="not_visible")
         else:
             customer.organization = org
     elif "organization" in data.cleared:
@@ -281,7 +290,7 @@ def _apply_fields(customer: Customer, data: CustomerData, actor: Any, errors: Fi
                     raw, data.tax_id_type or ""
                 )
             except ValidationError as exc:
-                errors.add("tax_id", exc.messages[0])
+                errors.add("tax_id", exc.messages[0], code="invalid_tax_id")
         else:
             customer.tax_id, customer.tax_id_type = "", ""
     if data.custom is not None:
@@ -301,7 +310,7 @@ def _apply_fields(customer: Customer, data: CustomerData, actor: Any, errors: Fi
 def _clean_tag_names(names: list[str], errors: FieldErrors) -> list[str]:
     clean = list(dict.fromkeys(" ".join(n.split())[:60] for n in names if n and n.strip()))
     if len(clean) > TAGS_MAX:
-        errors.add("tags", _("At most %(n)d tags.") % {"n": TAGS_MAX})
+        errors.add("tags", _("At most %(n)d tags.") % {"n": TAGS_MAX}, code="too_long")
         return []
     return clean
 
@@ -421,14 +430,21 @@ def _check_change(actor: Any, customer: Customer, data: CustomerData) -> _Checke
     errors = FieldErrors()
     if data.owner_id is not None and data.owner_id != customer.owner_id:
         if not can(actor, "reassign", customer):
-            errors.add("owner", _("You cannot give customers to this user."))
+            errors.add("owner", _("You cannot give customers to this user."), code="not_allowed")
         else:
             _check_owner(actor, data.owner_id, errors)
         customer.owner_id = data.owner_id
     elif "owner" in data.cleared and customer.owner_id is not None:
-        # Unowned customers are visible only to "all" scopes: only such users may unassign.
-        if not can(actor, "reassign", customer) or actor.write_scope() != "all":
-            errors.add("owner", _("Only administrators can leave a customer without an owner."))
+        # Unowned customers lie only within "all" scopes: the actor must still be able to
+        # reassign the customer once it has no owner.
+        if not can(actor, "reassign", customer) or not can(
+            actor, "reassign", Customer(owner_id=None)
+        ):
+            errors.add(
+                "owner",
+                _("Only administrators can leave a customer without an owner."),
+                code="not_allowed",
+            )
         customer.owner_id = None
     return _checked(customer, data, actor, errors)
 
@@ -444,8 +460,7 @@ def validate_customer(*, actor: Any, data: CustomerData, customer: Customer | No
 
 def create_customer(*, actor: Any, data: CustomerData) -> Customer:
     """Create a customer with its contact points; the actor owns it unless reassigned."""
-    if actor.write_scope() == "none":
-        raise NotAllowed()
+    require_create(actor, Customer)
     checked = _check_new(actor, data)
     customer = checked.customer
     try:
@@ -469,8 +484,7 @@ def update_customer(
     *, actor: Any, customer: Customer, data: CustomerData, expected_version: int | None
 ) -> Customer:
     """Apply the fields set in `data` if the version still matches (else StaleVersion)."""
-    if not can(actor, "change", customer):
-        raise NotAllowed()
+    require(actor, "change", customer)
     old_name = customer.name
     checked = _check_change(actor, customer, data)
     try:
@@ -491,8 +505,7 @@ def update_customer(
 
 def delete_customer(*, actor: Any, customer: Customer, expected_version: int | None) -> None:
     """Delete a customer and its contact points; its people keep existing, unlinked."""
-    if not can(actor, "delete", customer):
-        raise NotAllowed()
+    require(actor, "delete", customer)
     with transaction.atomic():
         people = list(customer.people.values_list("pk", flat=True))
         persistence.delete(customer, actor=actor, expected_version=expected_version)
@@ -520,7 +533,8 @@ def probable_duplicates(customer: Customer, viewer: Any, *, limit: int = 5) -> Q
             .exclude(pk=customer.pk)
             .values_list("pk", flat=True)[:50]
         )
-    return Customer.objects.visible_to(viewer).filter(pk__in=sorted(ids)).order_by("pk")[:limit]
+    visible = restrict(Customer.objects.all(), viewer, "view")
+    return visible.filter(pk__in=sorted(ids)).order_by("pk")[:limit]
 
 
 def duplicates_before_save(
@@ -556,6 +570,5 @@ def duplicates_before_save(
         ids.update(found.values_list("customer_id", flat=True)[:50])
     if not ids:
         return []
-    return list(
-        Customer.objects.visible_to(viewer).filter(pk__in=sorted(ids)).order_by("pk")[:limit]
-    )
+    visible = restrict(Customer.objects.all(), viewer, "view")
+    return list(visible.filter(pk__in=sorted(ids)).order_by("pk")[:limit])

@@ -12,9 +12,10 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from vinculo.accounts.queries import staff_for
 from vinculo.core.errors import NotAllowed, StaleVersion, ValidationFailed
 from vinculo.core.history import history_rows
-from vinculo.core.permissions import can
+from vinculo.core.permissions import can, can_create, restrict
 from vinculo.core.web import get_visible, render_page
 from vinculo.customers import queries
 from vinculo.customers.custom_fields import active_definitions
@@ -70,9 +71,9 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "kinds": Customer.Kind.choices,
         "stages": Customer.Stage.choices,
         "sources": Customer.Source.choices,
-        "owners": queries.staff_in_scope(user, user.read_scope()),
+        "owners": staff_for(user, Customer, "view"),
         "definitions": definitions,
-        "can_create": user.write_scope() != "none",
+        "can_create": can_create(user, Customer),
     }
     return render_page(
         request, "customers/list.html", context, partial="customers/_customer_table.html"
@@ -138,7 +139,9 @@ def customer_suggest(request: HttpRequest) -> HttpResponse:
     selected = None
     raw = request.GET.get(field) or ""
     if raw.isdigit():
-        selected = Customer.objects.visible_to(request.user).filter(pk=int(raw)).first()
+        selected = (
+            restrict(Customer.objects.all(), request.user, "view").filter(pk=int(raw)).first()
+        )
     found = [c for c in found if not selected or c.pk != selected.pk]
     context = {
         "field": field,
@@ -155,9 +158,7 @@ def customer_suggest(request: HttpRequest) -> HttpResponse:
 
 def _owner_choices(user: Any) -> list[Any] | None:
     """Users the customer may be given to, or None when this user cannot reassign."""
-    if not user.has_capability("can_reassign"):
-        return None
-    return queries.staff_in_scope(user, user.write_scope())
+    return staff_for(user, Customer, "reassign") or None
 
 
 def _organization_choice(user: Any, form: CustomerForm) -> Customer | None:
@@ -168,7 +169,8 @@ def _organization_choice(user: Any, form: CustomerForm) -> Customer | None:
         pk = int(value)
     except (TypeError, ValueError):
         return None
-    return Customer.objects.visible_to(user).filter(pk=pk, kind=Customer.Kind.ORGANIZATION).first()
+    visible = restrict(Customer.objects.all(), user, "view")
+    return visible.filter(pk=pk, kind=Customer.Kind.ORGANIZATION).first()
 
 
 def _form_page(
@@ -235,7 +237,7 @@ def _after_save(request: HttpRequest, customer: Customer, message: str) -> HttpR
 @require_http_methods(["GET", "POST"])
 def customer_create(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    if user.write_scope() == "none":
+    if not can_create(user, Customer):
         raise PermissionDenied
     definitions = active_definitions()
     owners = _owner_choices(user)
@@ -365,7 +367,9 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_visible(Customer, user, pk)
     if customer.organization_id:
         customer.visible_organization = (  # type: ignore[attr-defined]
-            Customer.objects.visible_to(user).filter(pk=customer.organization_id).first()
+            restrict(Customer.objects.all(), user, "view")
+            .filter(pk=customer.organization_id)
+            .first()
         )
     points = list(customer.contact_points.all())
     definitions = [d for d in active_definitions(customer.kind) if d.key in customer.custom_data]

@@ -10,7 +10,7 @@ from django.db.models import F, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from vinculo.core.pagination import Page, keyset_page
-from vinculo.core.permissions import scope_q
+from vinculo.core.permissions import restrict
 from vinculo.customers.models import Customer
 from vinculo.timeline.models import Interaction, Task
 
@@ -28,16 +28,21 @@ class KeyFigures:
 
 
 def key_figures(customer: Customer, user: Any) -> KeyFigures:
-    interactions = Interaction.objects.filter(customer=customer)
+    """The 360 page's figures, counting only what `user` may see, so a figure never
+    promises rows the lists below it do not show."""
+    interactions = Interaction.objects.restrict(user, "view").filter(customer=customer)
     last = interactions.order_by("-occurred_at").values_list("occurred_at", flat=True).first()
-    tasks = Task.objects.filter(customer=customer, done_at__isnull=True)
+    tasks = visible_tasks(user).filter(customer=customer, done_at__isnull=True)
+    people = None
+    if customer.is_organization:
+        people = Customer.objects.restrict(user, "view").filter(organization=customer).count()
     return KeyFigures(
         interactions=interactions.count(),
         last_contact=last,
         open_tasks=tasks.count(),
         overdue_tasks=tasks.filter(due_date__lt=timezone.localdate()).count(),
         customer_since=customer.created_at,
-        people=customer.people.count() if customer.is_organization else None,
+        people=people,
     )
 
 
@@ -75,12 +80,9 @@ def entry_below(interaction: Interaction, *, channel: str = "") -> Interaction |
 
 
 def visible_tasks(user: Any) -> QuerySet[Task]:
-    """Tasks whose assignee lies in the user's read scope, plus those the user created."""
-    if user is None or not user.is_authenticated:
-        return Task.objects.none()
-    return Task.objects.filter(
-        scope_q(user, user.read_scope(), "assignee") | Q(created_by_id=user.pk)
-    )
+    """Tasks the user may see (Task.access "view"): assigned to them, to someone whose
+    records they read, or created by them."""
+    return restrict(Task.objects.all(), user, "view")
 
 
 def customer_open_tasks(customer: Customer, user: Any, *, limit: int = 50) -> list[Task]:
@@ -93,7 +95,7 @@ def customer_open_tasks(customer: Customer, user: Any, *, limit: int = 50) -> li
 def my_tasks(user: Any, *, done: bool = False, limit: int = 200) -> list[Task]:
     """Tasks assigned to the user. Open ones: overdue first, then by due date, undated last
     (a bounded list served by task_mine_idx). Done ones: most recently done first."""
-    qs = Task.objects.filter(assignee_id=user.pk).select_related("customer")
+    qs = visible_tasks(user).filter(assignee_id=user.pk).select_related("customer")
     if done:
         qs = qs.filter(done_at__isnull=False).order_by("-done_at", "-id")
     else:

@@ -18,12 +18,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from vinculo.accounts.queries import staff_for
 from vinculo.core.errors import NotAllowed, StaleVersion, ValidationFailed
 from vinculo.core.history import history_rows
-from vinculo.core.permissions import can
+from vinculo.core.permissions import can, can_create, restrict
 from vinculo.core.web import add_errors_besides, get_visible, render_page, service_errors
 from vinculo.customers.models import Customer
-from vinculo.customers.queries import staff_in_scope
 from vinculo.timeline import queries, services
 from vinculo.timeline.forms import (
     QUICK_KINDS,
@@ -59,7 +59,8 @@ def _next_url(request: HttpRequest, default: str) -> str:
 
 
 def _assignees(user: Any, current_id: int | None = None) -> list[Any]:
-    users = staff_in_scope(user, user.read_scope())
+    """People the user may give a task to (Task.access "add"), and the current assignee."""
+    users = staff_for(user, Task, "add")
     ids = {u.pk for u in users}
     if user.pk not in ids:
         users.insert(0, user)
@@ -96,10 +97,11 @@ def customer_panels(request: HttpRequest, customer: Customer) -> dict[str, Any]:
     channel = _channel(request)
     timeline = queries.timeline_page(customer, channel=channel, size=TIMELINE_PAGE)
     _with_rights(timeline.items, user)
+    may_add_task = can_create(user, Task)
     return {
         "figures": queries.key_figures(customer, user),
         "open_tasks": _with_rights(queries.customer_open_tasks(customer, user), user),
-        "task_form": _customer_task_form(user, customer),
+        "task_form": _customer_task_form(user, customer) if may_add_task else None,
         "quick_forms": [QuickLogForm(kind) for kind in QUICK_KINDS]
         if can(user, "log", customer)
         else [],
@@ -238,7 +240,7 @@ def _place_in_timeline(request: HttpRequest, interaction: Interaction) -> str:
 @require_GET
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     """Send an attachment as a download, only if its interaction's customer is visible."""
-    visible = Interaction.objects.visible_to(request.user).values("pk")
+    visible = restrict(Interaction.objects.all(), request.user, "view").values("pk")
     attachment = Attachment.objects.filter(pk=pk, interaction_id__in=visible).first()
     if attachment is None:
         raise Http404
@@ -279,6 +281,7 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
         "open_tasks": open_tasks,
         "truncated": len(open_tasks) >= limit,
         "limit": limit,
+        "can_add_task": can_create(request.user, Task),
         "show_done": show_done,
         "done_tasks": _with_rights(
             queries.my_tasks(request.user, done=True, limit=100), request.user
@@ -299,7 +302,8 @@ def _task_page(
     chosen = None
     value = form["customer"].value()
     if value not in (None, "") and str(value).isdigit():
-        chosen = Customer.objects.visible_to(request.user).filter(pk=int(value)).first()
+        visible = restrict(Customer.objects.all(), request.user, "view")
+        chosen = visible.filter(pk=int(value)).first()
     context = {
         "nav": "tasks",
         "form": form,
@@ -316,6 +320,8 @@ def _task_page(
 def task_create(request: HttpRequest) -> HttpResponse:
     """New task: a page of its own, or the inline form of the 360 page (htmx)."""
     user: Any = request.user
+    if not can_create(user, Task):
+        raise PermissionDenied
     if request.method == "GET":
         initial: dict[str, Any] = {"assignee": user.pk, "priority": Task.Priority.NORMAL}
         raw = request.GET.get("customer", "")
@@ -330,6 +336,8 @@ def task_create(request: HttpRequest) -> HttpResponse:
             task = services.create_task(actor=user, data=form.to_data(editing=False))
         except ValidationFailed as exc:
             form.add_service_errors(exc)
+        except NotAllowed:
+            raise PermissionDenied from None
     if inline:
         if task is None:
             response = render(request, "timeline/_task_inline_form.html", {"task_form": form})

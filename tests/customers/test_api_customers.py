@@ -377,6 +377,7 @@ def test_a_taken_tax_id_is_a_field_error(client, owner, outsider):
     refused = client.post(URL, body, content_type="application/json", **auth(owner))
     assert refused.status_code == 422
     assert fields(refused) == {"tax_id": "Another customer already has this tax id: Ana Souza."}
+    assert [e["code"] for e in refused.json()["errors"]] == ["taken"]
     hidden = client.post(URL, body, content_type="application/json", **auth(outsider))
     assert hidden.status_code == 422 and "Ana" not in fields(hidden)["tax_id"]
     assert Customer.objects.count() == 1

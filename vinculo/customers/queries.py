@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from vinculo.core.counts import Total, list_total
 from vinculo.core.errors import ValidationFailed
 from vinculo.core.pagination import Page, keyset_page
 from vinculo.customers.custom_fields import active_definitions, clean_value
@@ -136,20 +137,29 @@ class CustomerFilter:
 
 
 def customer_page(user: Any, flt: CustomerFilter, *, cursor: str | None, size: int) -> Page:
-    """A page of customers visible to `user`. With a text query, the best search matches."""
+    """A page of customers visible to `user`. With a text query, the best search matches,
+    the filters applied in the database, one ranked page after another."""
     base = Customer.objects.visible_to(user)
     if flt.q:
-        from vinculo.customers.search import search_customers
+        from vinculo.customers.search import search_page
 
-        found = search_customers(user, flt.q, limit=size)
-        ids = [c.pk for c in found]
-        matching = set(flt.apply(base.filter(pk__in=ids), user).values_list("pk", flat=True))
-        items = [c for c in found if c.pk in matching]
-        return Page(items=with_list_relations(items))
+        found = search_page(user, flt.q, size=size, cursor=cursor, queryset=flt.apply(base, user))
+        return Page(items=with_list_relations(found.items), next_cursor=found.next_cursor)
     order = SORTS[flt.sort][0]
     page = keyset_page(flt.apply(base, user), order=order, cursor=cursor, size=size)
     page.items = with_list_relations(page.items)
     return page
+
+
+def customer_total(user: Any, flt: CustomerFilter, page: Page) -> Total | None:
+    """How many customers the list holds: exact when cheap to count, else an estimate from
+    the database's statistics (core.counts). None for a text search (ranked, not counted)."""
+    if flt.q:
+        return None
+    if page.prev_cursor is None and page.next_cursor is None:
+        return Total(len(page.items))  # the whole list is on this page
+    queryset = flt.apply(Customer.objects.visible_to(user), user)
+    return list_total(queryset, whole_table=not flt.is_filtered() and user.read_scope() == "all")
 
 
 def with_list_relations(customers: list[Customer]) -> list[Customer]:
@@ -184,14 +194,14 @@ def suggest_customers(user: Any, q: str, *, kind: str = "", limit: int = 10) -> 
     """A few visible customers matching `q` (optionally of one kind), for choosers in forms.
 
     Goes through global search, so it stays an index lookup at any table size."""
-    from vinculo.customers.search import search_customers
+    from vinculo.customers.search import search_page, visible_customers
 
     if len(q.strip()) < 2:
         return []
-    found = search_customers(user, q, limit=200 if kind else limit)
+    queryset = visible_customers(user)
     if kind:
-        found = [c for c in found if c.kind == kind]
-    return found[:limit]
+        queryset = queryset.filter(kind=kind)
+    return search_page(user, q, size=limit, queryset=queryset).items
 
 
 def people_of(organization: Customer, user: Any, *, limit: int = 50) -> list[Customer]:

@@ -146,7 +146,8 @@ def customer_page(user: Any, flt: CustomerFilter, *, cursor: str | None, size: i
         found = search_page(user, flt.q, size=size, cursor=cursor, queryset=flt.apply(base, user))
         return Page(items=with_list_relations(found.items), next_cursor=found.next_cursor)
     order = SORTS[flt.sort][0]
-    page = keyset_page(flt.apply(base, user), order=order, cursor=cursor, size=size)
+    rows = flt.apply(base, user).select_related("owner", "organization")
+    page = keyset_page(rows, order=order, cursor=cursor, size=size)
     page.items = with_list_relations(page.items)
     return page
 
@@ -167,9 +168,13 @@ def with_list_relations(customers: list[Customer]) -> list[Customer]:
     if not customers:
         return customers
     ids = [c.pk for c in customers]
-    by_id = {
-        c.pk: c for c in Customer.objects.filter(pk__in=ids).select_related("owner", "organization")
-    }
+    if all(_has_relations(c) for c in customers):
+        by_id = {c.pk: c for c in customers}
+    else:
+        by_id = {
+            c.pk: c
+            for c in Customer.objects.filter(pk__in=ids).select_related("owner", "organization")
+        }
     primary: dict[tuple[int, str], str] = {}
     for point in ContactPoint.objects.filter(
         customer_id__in=ids, kind__in=["email", "phone"]
@@ -188,6 +193,14 @@ def with_list_relations(customers: list[Customer]) -> list[Customer]:
         full.tag_names = sorted(tags.get(c.pk, []))  # type: ignore[attr-defined]
         out.append(full)
     return out
+
+
+def _has_relations(customer: Customer) -> bool:
+    """Owner and organization already loaded (select_related), so not read again."""
+    cache = customer._state.fields_cache
+    return (customer.owner_id is None or "owner" in cache) and (
+        customer.organization_id is None or "organization" in cache
+    )
 
 
 def suggest_customers(user: Any, q: str, *, kind: str = "", limit: int = 10) -> list[Customer]:

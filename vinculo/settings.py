@@ -72,6 +72,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
+# Django's renderer, with <select> options written in Python (vinculo/core/renderers.py).
+FORM_RENDERER = "vinculo.core.renderers.Renderer"
+
 ROOT_URLCONF = "vinculo.urls"
 WSGI_APPLICATION = "vinculo.wsgi.application"
 

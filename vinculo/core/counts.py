@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db import connection, models
 
-COUNT_LIMIT = 1000
+COUNT_LIMIT = 500
 
 
 @dataclass(frozen=True)

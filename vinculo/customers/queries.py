@@ -227,17 +227,36 @@ def people_of(organization: Customer, user: Any, *, limit: int = 50) -> list[Cus
     )
 
 
+@dataclass(frozen=True)
+class StaffMember:
+    """A user as choice lists show one: its id and its name (the User's own __str__)."""
+
+    pk: int
+    username: str
+    first_name: str
+    last_name: str
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or self.username
+
+
 def staff_in_scope(user: Any, scope: str) -> list[Any]:
     """Active users within `scope` (own / team / all) of `user`: owner and assignee choices.
 
-    Staff is small (tens to hundreds of people), so a plain list is fine here."""
+    Staff is small (tens to hundreds of people), so a plain list is fine here; rows, not
+    model instances, since every page with an owner filter or a task form lists them."""
     from django.contrib.auth import get_user_model
 
     users = get_user_model().objects.filter(is_active=True)
-    if scope == "all":
-        return list(users)
     if scope == "team":
-        return list(users.filter(pk__in=user.teammate_ids()))
-    if scope == "own":
-        return list(users.filter(pk=user.pk))
-    return []
+        users = users.filter(pk__in=user.teammate_ids())
+    elif scope == "own":
+        users = users.filter(pk=user.pk)
+    elif scope != "all":
+        return []
+    fields = ("pk", "username", "first_name", "last_name")
+    return [StaffMember(*row) for row in users.values_list(*fields)]

@@ -62,10 +62,11 @@ def test_pages_reach_every_match_once_in_rank_order(owner, few_candidates):
         cursor = page.next_cursor
         if cursor is None:
             break
-    # 3 exact from the name index, then the 4 best of the text index's candidates
+    # 3 exact and 2 beginning with the query from the name index (all of them), then the
+    # 4 best of the text index's candidates
     assert seen[:3] == [c.pk for c in exact]
-    assert len(seen) == len(set(seen)) == 7
-    assert pages == 4  # 2 + 2 + 2 + 1
+    assert len(seen) == len(set(seen)) == 9
+    assert pages == 5  # 2 + 2 + 2 + 2 + 1
 
 
 def test_pages_without_a_cap_cover_all_matches(owner):
@@ -100,3 +101,19 @@ def test_filters_narrow_the_search_in_the_database(owner):
     wanted = make_customer(owner, name="Maria Silva", stage="customer")
     qs = Customer.objects.visible_to(owner).filter(stage="customer")
     assert search_page(owner, "maria silva", queryset=qs).items == [wanted]
+
+
+def test_a_fragment_finds_names_beginning_with_it_beyond_the_candidates(owner, few_candidates):
+    others = [make_customer(owner, name=f"Ana Fernandes {i}") for i in range(5)]
+    starting = [make_customer(owner, name=n) for n in ["Fernando Lima", "Fernanda Dias"]]
+    found = search_customers(owner, "ferna", limit=2)
+    assert [c.name for c in found] == ["Fernanda Dias", "Fernando Lima"]
+    walked, cursor = [], None
+    for _ in range(5):
+        page = search_page(owner, "ferna", size=3, cursor=cursor)
+        walked += page.items
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert walked[:2] == starting[::-1]
+    assert {c.pk for c in walked[2:]} <= {c.pk for c in others} and len(walked) == 6

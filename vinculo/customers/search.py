@@ -5,9 +5,10 @@ Results are ranked before they are cut to a page, in tiers:
 0. an email or tax id equal to the query (b-tree lookups);
 1. every customer whose whole name equals the query (the b-tree on `sort_name`: all of them,
    however many share the name, in id order);
-2-4. matches of the text index: names that begin with the query, then names holding every
-   word of the query as a word prefix, then the rest (organization, email, digits), each
-   tier shortest name first.
+2. every customer whose name begins with the query (a range of the same b-tree, in name
+   order): "ferna" finds Fernanda and Fernando without reading the text index;
+3-4. matches of the text index: names holding every word of the query as a word prefix,
+   then the rest (organization, email, digits), each tier shortest name first.
 
 SQLite reads the text index through an FTS5 table (unicode61, diacritics removed) kept in
 step with SearchEntry by triggers; PostgreSQL through trigram GIN indexes on the same folded
@@ -27,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from vinculo.core.errors import ValidationFailed
@@ -220,20 +221,41 @@ def _candidates(q: Query, base: QuerySet[Customer], user: Any) -> list[tuple[int
         )
     if q.name:
         found = found.exclude(sort_name=q.name[:200])  # tier 1 has them all already
+    if _prefix(q):
+        found = found.exclude(sort_name__startswith=_prefix(q))  # and tier 2 these
     return list(found.order_by().values_list("pk", "sort_name")[:CANDIDATES])
 
 
 def _text_key(pk: int, sort_name: str, q: Query) -> Key:
-    """Tier 2: the name begins with the query; 3: every term begins a word of the name;
-    4: matched elsewhere (organization, email, digits). Shorter names first."""
-    phrase = " ".join(q.terms)
-    if q.terms and (sort_name.startswith(phrase) or (q.name and sort_name.startswith(q.name))):
-        tier = 2
-    elif q.terms and all(any(w.startswith(t) for w in _TERM.findall(sort_name)) for t in q.terms):
+    """Tier 3: every term begins a word of the name; 4: matched elsewhere (organization,
+    email, digits). Shorter names first."""
+    if q.terms and all(any(w.startswith(t) for w in _TERM.findall(sort_name)) for t in q.terms):
         tier = 3
     else:
         tier = 4
     return (tier, len(sort_name), sort_name, pk)
+
+
+def _prefix(q: Query) -> str:
+    """The name prefix tier 2 looks up, or "" when the b-tree range would not be exact (a
+    prefix ending in a space or a sign, which some collations ignore)."""
+    name = q.name[:200]
+    return name if name and name[-1].isalnum() else ""
+
+
+def _name_prefix_ids(
+    base: QuerySet[Customer], prefix: str, exclude: list[int], after: Key | None, want: int
+) -> list[tuple[int, str]]:
+    """(id, sort name) of names beginning with `prefix`, longer than it, in name order."""
+    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    rows = base.filter(sort_name__gt=prefix, sort_name__lt=upper, sort_name__startswith=prefix)
+    if after is not None and after[0] == 2:
+        rows = rows.filter(
+            Q(sort_name__gt=after[2]) | Q(sort_name=after[2], pk__gt=after[3]),
+            sort_name__gte=after[2],
+        )
+    rows = rows.exclude(pk__in=exclude) if exclude else rows
+    return list(rows.order_by("sort_name", "pk").values_list("pk", "sort_name")[:want])
 
 
 def _ranked_keys(
@@ -251,6 +273,10 @@ def _ranked_keys(
             same_name = same_name.filter(pk__gt=after[3])
         ids = same_name.order_by("pk").values_list("pk", flat=True)[: want - len(keys)]
         keys += [(1, 0, "", pk) for pk in ids]
+    prefix = _prefix(q)
+    if prefix and len(keys) < want and (after is None or after[0] <= 2):
+        rows = _name_prefix_ids(base, prefix, exact, after, want - len(keys))
+        keys += [(2, 0, sort_name, pk) for pk, sort_name in rows]
     if len(keys) < want:
         skip = set(exact)
         ranked = sorted(

@@ -24,7 +24,7 @@ def _attrs(attrs: dict[str, Any]) -> str:
             continue
         out.append(f" {conditional_escape(name)}")
         if value is not True:
-            out.append(f'="{conditional_escape("%s" % (value,))}"')
+            out.append(f'="{conditional_escape(str(value))}"')
     return "".join(out)
 
 
@@ -43,8 +43,8 @@ class Renderer(DjangoTemplates):
                 parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
             for option in options:
                 parts.append(
-                    f'\n  <option value="{conditional_escape("%s" % (option["value"],))}"'
-                    f'{_attrs(option["attrs"])}>{conditional_escape(option["label"])}</option>\n'
+                    f'\n  <option value="{conditional_escape(str(option["value"]))}"'
+                    f"{_attrs(option['attrs'])}>{conditional_escape(option['label'])}</option>\n"
                 )
             if group_name:
                 parts.append("\n  </optgroup>")

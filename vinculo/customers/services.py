@@ -385,9 +385,7 @@ def probable_duplicates(customer: Customer, viewer: Any, *, limit: int = 5) -> Q
         values = [(p.kind, p.value) for p in prefetched if p.kind in ("email", "phone")]
     else:
         values = list(
-            customer.contact_points.filter(kind__in=["email", "phone"]).values_list(
-                "kind", "value"
-            )
+            customer.contact_points.filter(kind__in=["email", "phone"]).values_list("kind", "value")
         )
     ids: set[int] = set()
     if values:

@@ -173,7 +173,8 @@ def search_lines(
             for sample, query in inputs:
                 first = _ask(line, client, f"/api/v1/customers?q={quote(query)}&limit=20")
                 line.tried = (line.tried or 0) + 1
-                line.found = (line.found or 0) + (f'"id":{sample.id},'.encode() in first.body)
+                ids = re.findall(rb'"id": ?(\d+), ?"version"', first.body)
+                line.found = (line.found or 0) + (str(sample.id).encode() in ids)
             line.note = "found the customer for {found} of {tried}"
             out.append(line)
     return out

@@ -74,6 +74,9 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
+# Django's renderer, with <select> options written in Python (vinculo/core/renderers.py).
+FORM_RENDERER = "vinculo.core.renderers.Renderer"
+
 ROOT_URLCONF = "vinculo.urls"
 WSGI_APPLICATION = "vinculo.wsgi.application"
 
@@ -98,7 +101,10 @@ TEMPLATES = [
 DATABASE_URL = _env("DATABASE_URL") or f"sqlite:///{VINCULO_HOME / 'vinculo.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # One connection per server thread, kept between requests: opening one costs the
+    # PRAGMAs and a parse of the schema, and its page cache (cache_size) would be thrown
+    # away after every request. Autocommit holds no read snapshot between requests.
+    DATABASES["default"]["CONN_MAX_AGE"] = None
     DATABASES["default"]["OPTIONS"] = {
         # WAL + IMMEDIATE transactions: concurrent writers wait instead of failing "locked".
         "init_command": (

@@ -381,3 +381,33 @@ def test_a_taken_tax_id_is_a_field_error(client, owner, outsider):
     hidden = client.post(URL, body, content_type="application/json", **auth(outsider))
     assert hidden.status_code == 422 and "Ana" not in fields(hidden)["tax_id"]
     assert Customer.objects.count() == 1
+
+
+def test_list_says_how_many_and_whether_it_is_an_estimate(client, owner, admin, monkeypatch):
+    from vinculo.core import counts
+
+    for i in range(3):
+        make_customer(owner, name=f"Ana {i}")
+    body = client.get(URL, **auth(owner)).json()
+    assert (body["total"], body["total_is_estimate"], body["total_is_lower_bound"]) == (
+        3,
+        False,
+        False,
+    )
+    monkeypatch.setattr(counts, "table_estimate", lambda model: 1_000_000)
+    body = client.get(URL + "?limit=1", **auth(admin)).json()
+    assert (body["total"], body["total_is_estimate"]) == (1_000_000, True)
+    body = client.get(URL + "?q=ana", **auth(owner)).json()
+    assert body["total"] is None and len(body["items"]) == 3
+
+
+def test_search_pages_follow_next_cursor(client, owner):
+    made = [make_customer(owner, name="Maria Silva") for _ in range(3)]
+    make_customer(owner, name="Maria Silvana")
+    first = client.get(URL + "?q=maria+silva&limit=2", **auth(owner)).json()
+    second = client.get(
+        URL + f"?q=maria+silva&limit=2&cursor={first['next_cursor']}", **auth(owner)
+    ).json()
+    assert [i["id"] for i in first["items"]] == [c.pk for c in made[:2]]
+    assert [i["name"] for i in second["items"]] == ["Maria Silva", "Maria Silvana"]
+    assert second["next_cursor"] is None

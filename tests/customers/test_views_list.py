@@ -115,7 +115,7 @@ def test_htmx_filter_returns_only_the_table(client, owner):
     assert "<html" not in html and names(response) == ["Ana"]
 
 
-def test_keyset_pages_forward_and_back_without_count(
+def test_keyset_pages_forward_and_back_with_a_bounded_count(
     client, owner, monkeypatch, django_assert_max_num_queries
 ):
     monkeypatch.setattr(views, "PAGE_SIZE", 3)
@@ -124,12 +124,14 @@ def test_keyset_pages_forward_and_back_without_count(
             owner, name=f"{n} customer", emails=[f"{n.lower()}@example.com"], tags=["x", "y"]
         )
     client.force_login(owner)
-    with django_assert_max_num_queries(12) as captured:
+    with django_assert_max_num_queries(13) as captured:
         first = client.get(LIST + "?sort=name")
-    assert not any("COUNT(" in q["sql"].upper() for q in captured.captured_queries)
+    counts = [q["sql"].upper() for q in captured.captured_queries if "COUNT(" in q["sql"].upper()]
+    assert len(counts) == 1 and "LIMIT 501" in counts[0]  # never runs to the end of a table
     assert not any(" OFFSET " in q["sql"].upper() for q in captured.captured_queries)
     assert names(first) == ["A customer", "B customer", "C customer"]
     html = first.content.decode()
+    assert "7 customers" in html
     assert 'rel="prev"' not in html
     next_url = re.search(r'rel="next" href="([^"]+)"', html).group(1).replace("&amp;", "&")
     assert "sort=name" in next_url and "cursor=" in next_url
@@ -300,3 +302,35 @@ def test_long_emails_may_wrap_at_dots_and_at(client, owner):
     html = client.get(LIST).content.decode()
     assert '<td class="contact" data-label="Email / phone">' in html
     assert ">ana<wbr>.souza<wbr>@example<wbr>.com</a>" in html
+
+
+def test_total_exact_estimated_or_more_than(client, owner, admin, monkeypatch):
+    from vinculo.core import counts
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(counts, "COUNT_LIMIT", 4)
+    for i in range(6):
+        make_customer(owner, name=f"Ana {i}", stage="lead" if i < 3 else "customer")
+    client.force_login(owner)
+    assert "3 customers" in client.get(LIST + "?stage=lead").content.decode()
+    # a big table: the statistics answer for an unfiltered list of a user who reads all
+    monkeypatch.setattr(counts, "table_estimate", lambda model: 1_000_000)
+    client.force_login(admin)
+    assert "About 1.0 million customers" in client.get(LIST).content.decode()
+    monkeypatch.setattr(counts, "planner_estimate", lambda qs: None)
+    client.force_login(owner)  # team scope: counted up to the limit, then "more than"
+    assert "More than 4 customers" in client.get(LIST).content.decode()
+    assert "customer-total" not in client.get(LIST + "?q=ana").content.decode()
+
+
+def test_search_in_the_list_pages_with_cursors_and_filters(client, owner, monkeypatch):
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    for stage in ["lead", "customer", "customer", "lead", "customer"]:
+        make_customer(owner, name="Maria Silva", stage=stage)
+    client.force_login(owner)
+    first = client.get(LIST + "?q=maria+silva&stage=customer")
+    assert names(first) == ["Maria Silva", "Maria Silva"]
+    next_url = re.search(r'rel="next" href="([^"]+)"', first.content.decode()).group(1)
+    second = client.get(LIST + next_url.replace("&amp;", "&"))
+    assert names(second) == ["Maria Silva"]
+    assert 'rel="next"' not in second.content.decode()

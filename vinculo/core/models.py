@@ -27,8 +27,28 @@ class VersionedModel(models.Model):
     @classmethod
     def from_db(cls, db: Any, field_names: Any, values: Any) -> Any:  # type: ignore[override]
         instance = super().from_db(db, field_names, values)
-        instance._loaded_values = instance.audit_snapshot()  # type: ignore[attr-defined]
+        # The values as loaded, kept as they came; the snapshot is built from them only
+        # when an update asks (most rows are loaded to be shown, never saved).
+        instance.__dict__["_loaded_row"] = (field_names, values)
         return instance
+
+    @property
+    def _loaded_values(self) -> dict[str, Any] | None:
+        """The audit snapshot of the values as loaded from the database (None for a
+        record built in memory): what `persistence.update` diffs against."""
+        cached = self.__dict__.get("_loaded_snapshot")
+        if cached is None and "_loaded_row" in self.__dict__:
+            from vinculo.core.audit import snapshot_of
+
+            field_names, values = self.__dict__.pop("_loaded_row")
+            cached = snapshot_of(self, dict(zip(field_names, values, strict=False)))
+            self.__dict__["_loaded_snapshot"] = cached
+        return cached
+
+    @_loaded_values.setter
+    def _loaded_values(self, value: dict[str, Any] | None) -> None:
+        self.__dict__.pop("_loaded_row", None)
+        self.__dict__["_loaded_snapshot"] = value
 
     def audit_snapshot(self) -> dict[str, Any]:
         """Plain, JSON-ready values of the audited concrete fields."""

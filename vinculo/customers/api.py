@@ -37,7 +37,7 @@ from vinculo.core.permissions import restrict
 from vinculo.customers import services
 from vinculo.customers.custom_fields import TEXT_MAX
 from vinculo.customers.models import ContactPoint, Customer
-from vinculo.customers.queries import SORTS, CustomerFilter, customer_page
+from vinculo.customers.queries import SORTS, CustomerFilter, customer_page, customer_total
 
 router = Router(tags=["customers"])
 
@@ -224,7 +224,18 @@ class CustomerDetail(CustomerOut):
     )
 
 
-CustomerPage = page_schema(CustomerOut, "CustomerPage")
+class CustomerPage(page_schema(CustomerOut, "CustomerPageBase")):  # type: ignore[misc]
+    total: int | None = Field(
+        None,
+        description="How many customers match: exact, an estimate (`total_is_estimate`) or "
+        "a lower bound (`total_is_lower_bound`: more than `total`); null with `q`",
+    )
+    total_is_estimate: bool = Field(
+        False, description="`total` comes from the database's statistics, not a count"
+    )
+    total_is_lower_bound: bool = Field(
+        False, description="More than `total` customers match (counting stopped there)"
+    )
 
 
 class AuditOut(Schema):
@@ -336,12 +347,18 @@ def list_customers(
 ) -> dict[str, Any]:
     """The filters of the customers page. Also `cf_<key>=value` for custom fields, and
     `cf_<key>__gte=` / `cf_<key>__lte=` for number and date fields. With `q`, the best
-    matches come in one page, without cursors."""
+    matches first (exact name, then names beginning with the words, then the rest), page
+    after page through `next_cursor`."""
     user = request.auth
     flt = CustomerFilter.from_params(request.GET)
     page = customer_page(user, flt, cursor=cursor, size=limit)
+    total = customer_total(user, flt, page)
     prefetch_related_objects(page.items, "contact_points", "addresses")
-    return page_body(page, [customer_dict(c) for c in page.items])
+    body = page_body(page, [customer_dict(c) for c in page.items])
+    body["total"] = total.value if total else None
+    body["total_is_estimate"] = bool(total and total.is_estimate)
+    body["total_is_lower_bound"] = bool(total and total.is_lower_bound)
+    return body
 
 
 @router.post("/customers", response={201: CustomerDetail}, summary="Create a customer")

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from vinculo.core import persistence
@@ -517,14 +517,22 @@ def probable_duplicates(customer: Customer, viewer: Any, *, limit: int = 5) -> Q
 
     The ids come from index lookups first (contact value, tax id); an OR of subqueries
     would make PostgreSQL scan the whole customer table."""
-    values = list(
-        customer.contact_points.filter(kind__in=["email", "phone"]).values_list("kind", "value")
-    )
+    prefetched = getattr(customer, "_prefetched_objects_cache", {}).get("contact_points")
+    if prefetched is not None:
+        values = [(p.kind, p.value) for p in prefetched if p.kind in ("email", "phone")]
+    else:
+        values = list(
+            customer.contact_points.filter(kind__in=["email", "phone"]).values_list("kind", "value")
+        )
     ids: set[int] = set()
-    for kind, value in values:
+    if values:
+        same_value = Q()
+        for kind, value in values:
+            same_value |= Q(kind=kind, value=value)
         ids.update(
-            ContactPoint.objects.filter(kind=kind, value=value)
+            ContactPoint.objects.filter(same_value)
             .exclude(customer_id=customer.pk)
+            .order_by()
             .values_list("customer_id", flat=True)[:50]
         )
     if customer.tax_id:

@@ -21,7 +21,7 @@ from vinculo.customers import queries
 from vinculo.customers.custom_fields import active_definitions
 from vinculo.customers.forms import CustomerForm, DeleteForm, initial_from
 from vinculo.customers.models import Customer, CustomFieldDefinition
-from vinculo.customers.search import search_customers
+from vinculo.customers.search import search_page
 from vinculo.customers.services import (
     create_customer,
     delete_customer,
@@ -48,7 +48,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     definitions = active_definitions()
     errors: dict[str, list[str]] = {}
-    page = None
+    page = total = None
     try:
         flt = queries.CustomerFilter.from_params(request.GET)
     except ValidationFailed as exc:
@@ -58,12 +58,14 @@ def customer_list(request: HttpRequest) -> HttpResponse:
             page = queries.customer_page(
                 user, flt, cursor=request.GET.get("cursor") or None, size=PAGE_SIZE
             )
+            total = queries.customer_total(user, flt, page)
         except ValidationFailed as exc:
             errors = exc.errors
     context = {
         "nav": "customers",
         "flt": flt,
         "page": page,
+        "total": total,
         "errors": errors,
         "error_labels": _filter_labels(definitions),
         "params": request.GET,
@@ -103,19 +105,32 @@ def _filter_labels(definitions: list[CustomFieldDefinition]) -> dict[str, str]:
 @login_required
 @require_GET
 def customer_search(request: HttpRequest) -> HttpResponse:
-    """Global search: a dropdown fragment for the top bar (htmx), a result page otherwise."""
+    """Global search: a dropdown fragment for the top bar (htmx), a result page otherwise,
+    whose "Next" link (a cursor) reaches every further match in rank order."""
     q = (request.GET.get("q") or "").strip()[:200]
     dropdown = bool(getattr(request, "htmx", False))
     too_short = len(q) < SEARCH_MIN_CHARS
     results: list[Customer] = []
+    next_cursor = None
+    errors: dict[str, list[str]] = {}
     if not too_short:
         limit = SEARCH_DROPDOWN if dropdown else SEARCH_PAGE
-        results = queries.with_list_relations(search_customers(request.user, q, limit=limit))
+        cursor = None if dropdown else request.GET.get("cursor") or None
+        try:
+            found = search_page(request.user, q, size=limit, cursor=cursor)
+        except ValidationFailed as exc:
+            errors = exc.errors
+        else:
+            results = queries.with_list_relations(found.items)
+            next_cursor = found.next_cursor
     context = {
         "nav": "customers",
         "q": q,
         "search_query": q,
         "results": results,
+        "next_cursor": next_cursor,
+        "paged": bool(request.GET.get("cursor")),
+        "errors": errors,
         "too_short": too_short,
         "min_chars": SEARCH_MIN_CHARS,
         "limit": SEARCH_DROPDOWN if dropdown else SEARCH_PAGE,

@@ -167,6 +167,18 @@ def test_create_returns_the_record_with_etag_and_location(client, owner):
     assert Customer.objects.get().version == 1
 
 
+def test_create_with_an_invalid_tax_id_of_a_chosen_type_answers_422(client, owner):
+    response = client.post(
+        URL,
+        {"name": "Ana", "tax_id": "123", "tax_id_type": "br_cpf"},
+        content_type="application/json",
+        **auth(owner),
+    )
+    assert response.status_code == 422
+    assert fields(response) == {"tax_id": "“123” is not a valid CPF (Brazil)."}
+    assert not Customer.objects.exists()
+
+
 def test_create_refuses_an_organization_the_caller_cannot_see(client, owner, outsider):
     org = make_customer(outsider, name="Hidden Inc", kind="organization")
     response = client.post(

@@ -276,6 +276,27 @@ def set_password(
     return user
 
 
+def reset_password(*, user: User, password: str) -> User:
+    """Set the password of a user who proved to own the account's email (a valid reset link
+    checked by the caller). The user is the actor; the audit entry never holds the password."""
+    if not user.is_active:
+        raise NotAllowed()
+    errors = FieldErrors()
+    _clean_password(password, user, errors)
+    errors.raise_if_any()
+    _ensure_loaded(user)
+    user.set_password(password)
+    with transaction.atomic():
+        persistence.update(
+            user,
+            actor=user,
+            expected_version=None,
+            related_changes={"password": [PASSWORD_MASK, PASSWORD_MASK]},
+        )
+    user._password = None  # type: ignore[attr-defined]  # validators' password_changed done
+    return user
+
+
 def _clean_team_name(name: str, errors: FieldErrors, *, exclude_pk: int | None) -> str:
     clean = _clean_name(name, "name", errors, limit=TEAM_NAME_MAX)
     if not clean:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from vinculo.core import persistence
-from vinculo.core.errors import Conflict, ValidationFailed, field_message
+from vinculo.core.errors import Conflict, NotFound, ValidationFailed, field_message
 from vinculo.core.links import linkable_model, visible_target
 from vinculo.core.permissions import can, require, require_create, restrict
 from vinculo.customers.models import Customer
@@ -432,6 +432,35 @@ def update_interaction(
     return interaction
 
 
+def add_attachments(
+    *, actor: Any, interaction: Interaction, files: list[FileIn], expected_version: int | None
+) -> list[Attachment]:
+    """Attach files to an interaction; the new Attachment rows, in order.
+
+    Adding a file overwrites nothing anyone else edits, so without an expected version it
+    never fails on a concurrent change: the row is locked (SELECT … FOR UPDATE on PostgreSQL;
+    SQLite's IMMEDIATE transactions already serialize writers) and the version is raised from
+    its current value. With one, a stale version is refused as for any other edit."""
+    require(actor, "change", interaction)
+    new_files = _NewFiles()
+    with new_files, transaction.atomic():
+        current = Interaction.objects.select_for_update().filter(pk=interaction.pk).first()
+        if current is None:
+            raise NotFound()
+        names = _store_files(current, files, new_files.names)
+        persistence.touch(
+            current,
+            actor=actor,
+            expected_version=current.version if expected_version is None else expected_version,
+            changes={"attachments": [None, names]},
+        )
+        created = list(
+            Attachment.objects.filter(interaction=current, file__in=new_files.names).order_by("pk")
+        )
+    interaction.version, interaction.updated_at = current.version, current.updated_at
+    return created
+
+
 def delete_interaction(
     *, actor: Any, interaction: Interaction, expected_version: int | None
 ) -> None:
@@ -534,11 +563,16 @@ def update_task(*, actor: Any, task: Task, data: TaskData, expected_version: int
 
 
 def set_task_done(*, actor: Any, task: Task, done: bool, expected_version: int | None) -> Task:
-    """Mark a task done (or open again)."""
+    """Mark a task done (or open again): events "task.completed" / "task.reopened"."""
     require(actor, "change", task)
     task.done_at = timezone.now() if done else None
     with transaction.atomic():
-        persistence.update(task, actor=actor, expected_version=expected_version)
+        persistence.update(
+            task,
+            actor=actor,
+            expected_version=expected_version,
+            event_name="task.completed" if done else "task.reopened",
+        )
     return task
 
 

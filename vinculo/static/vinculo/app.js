@@ -25,3 +25,32 @@
     if (results && !event.target.closest(".globalsearch")) results.innerHTML = "";
   });
 })();
+
+// Behaviours declared by data attributes, with delegated listeners: the page's
+// Content-Security-Policy runs no inline handlers (onchange=, onsubmit=, …).
+(function () {
+  "use strict";
+  // <select data-autosubmit>: submit its form on change (the language switch).
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target instanceof HTMLElement && target.matches("[data-autosubmit]") && target.form) {
+      target.form.submit();
+    }
+  });
+  // <form data-confirm="Question?">: ask before submitting.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form instanceof HTMLFormElement && form.dataset.confirm !== undefined &&
+        !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+  // <input data-select-on-focus>: select the whole value (a token to copy).
+  document.addEventListener("focusin", function (event) {
+    var target = event.target;
+    if (target instanceof HTMLInputElement && target.matches("[data-select-on-focus]")) {
+      target.select();
+    }
+  });
+})();

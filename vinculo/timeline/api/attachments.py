@@ -1,6 +1,5 @@
 """Attachments over the JSON API: upload to an interaction, download."""
 
-import hashlib
 from typing import Annotated, Any
 
 from django.conf import settings
@@ -35,7 +34,8 @@ def add_attachment(
     request: ApiRequest, id: Id, response: HttpResponse, file: Annotated[UploadedFile, File()]
 ) -> dict[str, Any]:
     """multipart/form-data with one `file` (at most ATTACHMENT_MAX_BYTES). If-Match is
-    optional here; when sent, the interaction must still have that version."""
+    optional here: without it, uploads never conflict with each other or with edits (each
+    adds a row); when sent, the interaction must still have that version."""
     user = request.auth
     interaction = _load_interaction(user, id)
     version = expected_version(request) if request.headers.get("If-Match") else None
@@ -52,18 +52,9 @@ def add_attachment(
     upload = services.FileIn(
         name=file.name or "file", content=content, content_type=file.content_type or ""
     )
-    services.update_interaction(
-        actor=user,
-        interaction=interaction,
-        data=services.InteractionData(files=[upload]),
-        expected_version=version,
+    (attachment,) = services.add_attachments(
+        actor=user, interaction=interaction, files=[upload], expected_version=version
     )
-    digest = hashlib.sha256(content).hexdigest()
-    attachment = (
-        Attachment.objects.filter(interaction=interaction, sha256=digest).order_by("-id").first()
-    )
-    if attachment is None:  # pragma: no cover - the service just wrote it
-        raise Http404
     response["Location"] = f"/api/v1/attachments/{attachment.pk}"
     return _attachment_dict(attachment)
 

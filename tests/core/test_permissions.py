@@ -39,7 +39,7 @@ from vinculo.core.permissions import (
     restrict,
 )
 from vinculo.customers.models import Customer
-from vinculo.timeline.models import Interaction, Task
+from vinculo.timeline.models import Interaction, InteractionLink, Task
 
 
 @pytest.fixture
@@ -353,6 +353,15 @@ def test_via_reads_the_related_records_rules(owner, teammate, outsider):
     assert changes.possible(owner, on_task)
     assert not changes.possible(make_user("read_only"), on_task)
     assert rule.owners(owner) is None
+    # Rules follow several keys: a link is seen by who may change its interaction.
+    on_link = Access(view=Via("interaction", "change"))
+    on_link.model = InteractionLink
+    for rule in (on_link.rule("view"), AnyOf(on_link.rule("view")), AllOf(on_link.rule("view"))):
+        assert rule.possible(owner, on_link)
+        assert not rule.possible(make_user("read_only"), on_link)
+    # Rules not declared on a model cannot follow keys.
+    with pytest.raises(ImproperlyConfigured, match="needs rules declared on a model"):
+        Via("customer", "view").q(owner, Access(), "")
     # Following a key to a model without rules is a configuration error, not "no access".
     to_user = Access(owner="assignee", view=Via("assignee", "view"))
     to_user.model = Task

@@ -229,6 +229,8 @@ class Via(Rule):
         self.action = action
 
     def _target(self, access: Access) -> Access:
+        if access.model is None:
+            raise ImproperlyConfigured("Via() needs rules declared on a model")
         related = access.model._meta.get_field(self.field).related_model
         return access_of(related, required=True)
 
@@ -328,7 +330,7 @@ class Access:
         self.owner = owner
         self.creator = creator
         self.rules = rules
-        self.model: type[models.Model] = models.Model
+        self.model: type[models.Model] | None = None
 
     def contribute_to_class(self, cls: type[models.Model], name: str) -> None:
         """Called by Django's model metaclass: remember the model the rules belong to."""

@@ -18,7 +18,7 @@ from django.core.files.storage import Storage
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from vinculo.core import persistence
 from vinculo.core.errors import Conflict, NotFound, ValidationFailed, field_message
@@ -44,7 +44,9 @@ class ExternalIdConflict(Conflict):
     about another customer or channel: not a re-delivery, so nothing is logged."""
 
     code = "external_id_conflict"
-    title = _lazy("This external id is already used by another interaction from the same source.")
+    title = gettext_lazy(
+        "This external id is already used by another interaction from the same source."
+    )
 
 
 @dataclass

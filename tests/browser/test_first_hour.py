@@ -163,7 +163,7 @@ def test_the_search_box_is_a_combobox(page, live_server):
     assert page.locator("h1").text_content().strip() == second.strip().split("\n")[0].strip()
     # Nothing found is announced too.
     page.locator("#global-search").fill("zzzz")
-    page.wait_for_function("document.getElementById('search-status').textContent.includes('zzzz')")
+    page.locator("#search-status", has_text="zzzz").wait_for(state="attached")
 
 
 def test_a_meeting_logged_for_yesterday_lands_below_todays_entries(page, live_server):

@@ -93,3 +93,22 @@ def test_teammate_finds_outsider_does_not(client, owner, teammate, outsider):
     assert "Ana Souza" not in client.get(SEARCH + "?q=98765-4321").content.decode()
     client.force_login(make_user("service"))
     assert dropdown_names(client.get(SEARCH + "?q=98765-4321", **HX)) == ["Ana Souza"]
+
+
+def test_results_page_leads_to_the_next_matches(client, owner, monkeypatch):
+    from vinculo.customers import views
+
+    monkeypatch.setattr(views, "SEARCH_PAGE", 3)
+    exact = [make_customer(owner, name="Maria Silva") for _ in range(2)]
+    make_customer(owner, name="Maria Silvana")
+    make_customer(owner, name="Mariana Silvano")
+    client.force_login(owner)
+    first = client.get(SEARCH + "?q=maria+silva").content.decode()
+    assert first.count('<td><a href="/customers/') == 3
+    assert f'href="/customers/{exact[0].pk}/"' in first
+    link = re.search(r'rel="next" href="([^"]+)"', first).group(1).replace("&amp;", "&")
+    second = client.get(SEARCH + link).content.decode()
+    assert second.count('<td><a href="/customers/') == 1 and "Mariana Silvano" in second
+    assert 'rel="next"' not in second
+    damaged = client.get(SEARCH + "?q=maria+silva&cursor=xyz").content.decode()
+    assert "The page link is invalid or out of date." in damaged

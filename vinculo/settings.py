@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "vinculo.accounts",
     "vinculo.customers",
     "vinculo.timeline",
+    "vinculo.pages",
+    "vinculo.demo",
 ]
 
 MIDDLEWARE = [
@@ -120,7 +122,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "customers:list"
+LOGIN_REDIRECT_URL = "pages:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 # Failed sign-ins allowed per username and per address within the window before refusing.
 LOGIN_FAILURE_LIMIT = int(_env("LOGIN_FAILURE_LIMIT", "5"))

@@ -86,3 +86,17 @@ def roles_with_users() -> list[Any]:
             "id"
         )
     )
+
+
+def staff_in_scope(user: Any, scope: str) -> list[User]:
+    """Active users within `scope` (own / team / all) of `user`: owner and assignee choices.
+
+    Staff is small (tens to hundreds of people), so a plain list is fine here."""
+    users = User.objects.filter(is_active=True)
+    if scope == "all":
+        return list(users)
+    if scope == "team":
+        return list(users.filter(pk__in=user.teammate_ids()))
+    if scope == "own":
+        return list(users.filter(pk=user.pk))
+    return []

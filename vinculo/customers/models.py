@@ -10,13 +10,24 @@ from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.models import VersionedModel
 from vinculo.core.permissions import VisibleQuerySet, owner_in_scope
+from vinculo.core.tagging.models import CustomFieldDefinition as FieldDefinition
+from vinculo.core.tagging.models import HasCustomFields, Tagged
+from vinculo.core.tagging.models import Tag as Tag  # tags are shared by every tagged model
+
+
+class FieldAppliesTo(models.TextChoices):
+    """Which customers a custom field is for."""
+
+    ALL = "all", _("People and organizations")
+    PERSON = "person", _("People")
+    ORGANIZATION = "organization", _("Organizations")
 
 
 class CustomerQuerySet(VisibleQuerySet):
     owner_field = "owner"
 
 
-class Customer(VersionedModel):
+class Customer(Tagged, HasCustomFields, VersionedModel):
     """A person (B2C individual or contact of an account) or an organization (B2B account)."""
 
     class Kind(models.TextChoices):
@@ -81,10 +92,12 @@ class Customer(VersionedModel):
         _("tax id type"), max_length=10, choices=TaxIdType.choices, blank=True
     )
     notes = models.TextField(_("notes"), blank=True, max_length=10000)
-    tags = models.ManyToManyField("customers.Tag", verbose_name=_("tags"), blank=True)
-    custom_data = models.JSONField(_("custom fields"), default=dict, blank=True)
+    # `tags` and `custom_data` come with Tagged and HasCustomFields (vinculo.core.tagging).
 
     objects = CustomerQuerySet.as_manager()
+
+    # Custom fields may be limited to people or to organizations.
+    custom_field_applies_to = FieldAppliesTo.choices
 
     audit_exclude = ("created_at", "updated_at", "version", "sort_name")
 
@@ -106,6 +119,9 @@ class Customer(VersionedModel):
     @property
     def is_organization(self) -> bool:
         return self.kind == self.Kind.ORGANIZATION
+
+    def custom_field_kind(self) -> str:
+        return self.kind
 
     def permits(self, user: Any, action: str) -> bool:
         """Visibility and write rules for one customer (see core.permissions)."""
@@ -187,57 +203,31 @@ class Address(models.Model):
         return ", ".join(p for p in [self.line1, self.city, self.country] if p)
 
 
-class Tag(models.Model):
-    """A free label on customers, shared by everyone."""
-
-    name = models.CharField(_("name"), max_length=60, unique=True)
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = _("tag")
-        verbose_name_plural = _("tags")
-
-    def __str__(self) -> str:
-        return self.name
+class CustomFieldDefinitionManager(models.Manager["CustomFieldDefinition"]):
+    def get_queryset(self) -> models.QuerySet[CustomFieldDefinition]:
+        return super().get_queryset().filter(model=CUSTOMER_LABEL)
 
 
-class CustomFieldDefinition(VersionedModel):
-    """A field an administrator adds to customers; values live in Customer.custom_data."""
+CUSTOMER_LABEL = "customers.customer"
 
-    class FieldType(models.TextChoices):
-        TEXT = "text", _("Text")
-        NUMBER = "number", _("Number")
-        MONEY = "money", _("Amount of money")
-        DATE = "date", _("Date")
-        CHOICE = "choice", _("Choice")
-        BOOLEAN = "boolean", _("Yes / no")
 
-    class AppliesTo(models.TextChoices):
-        ALL = "all", _("People and organizations")
-        PERSON = "person", _("People")
-        ORGANIZATION = "organization", _("Organizations")
+class CustomFieldDefinition(FieldDefinition):
+    """The custom fields of customers: the core definitions whose model is
+    "customers.customer" (a proxy, so customer code reads and creates only those)."""
 
-    key = models.SlugField(_("key"), max_length=50, unique=True)
-    label = models.CharField(_("label"), max_length=100)
-    field_type = models.CharField(_("type"), max_length=10, choices=FieldType.choices)
-    choices = models.JSONField(_("choices"), default=list, blank=True)
-    required = models.BooleanField(_("required"), default=False)
-    applies_to = models.CharField(
-        _("applies to"), max_length=12, choices=AppliesTo.choices, default=AppliesTo.ALL
-    )
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
-    is_active = models.BooleanField(_("active"), default=True)
+    AppliesTo = FieldAppliesTo
+
+    objects = CustomFieldDefinitionManager()
 
     class Meta:
-        ordering = ["position", "id"]
+        proxy = True
         verbose_name = _("custom field")
         verbose_name_plural = _("custom fields")
 
-    def __str__(self) -> str:
-        return self.label
-
-    def applies(self, kind: str) -> bool:
-        return self.applies_to in (self.AppliesTo.ALL, kind)
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.model:
+            self.model = CUSTOMER_LABEL
+        super().save(*args, **kwargs)
 
 
 class SearchEntry(models.Model):

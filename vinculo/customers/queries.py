@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy
 
 from vinculo.core.errors import ValidationFailed
 from vinculo.core.pagination import Page, keyset_page
-from vinculo.customers.custom_fields import active_definitions, clean_value
-from vinculo.customers.models import ContactPoint, Customer, CustomFieldDefinition, Tag
+from vinculo.core.tagging.filters import TagAndFieldFilter
+from vinculo.customers.models import ContactPoint, Customer
 
 # Each sort order is backed by an index ending in id (see Customer.Meta.indexes).
 SORTS: dict[str, tuple[list[str], Any]] = {
@@ -24,7 +24,6 @@ SORTS: dict[str, tuple[list[str], Any]] = {
     "updated": (["updated_at", "id"], gettext_lazy("Least recently updated")),
 }
 DEFAULT_SORT = "-updated"
-CUSTOM_PREFIX = "cf_"
 
 
 @dataclass
@@ -62,7 +61,6 @@ class CustomerFilter:
             errors["owner"] = [_("Choose a user.")]
         else:
             f.owner = owner
-        f.tag = str(params.get("tag") or "").strip()[:60]
         org = str(params.get("organization") or "").strip()
         if org:
             if org.isdigit():
@@ -70,30 +68,9 @@ class CustomerFilter:
             else:
                 errors["organization"] = [_("Choose an organization.")]
         f.q = str(params.get("q") or "").strip()[:200]
-        definitions = {d.key: d for d in active_definitions()}
-        for name in params:
-            if not name.startswith(CUSTOM_PREFIX):
-                continue
-            key, _sep, op = name[len(CUSTOM_PREFIX) :].partition("__")
-            raw = params.get(name)
-            if raw in (None, ""):
-                continue
-            definition = definitions.get(key)
-            if definition is None:
-                errors[name] = [_("Unknown custom field.")]
-                continue
-            ranged = definition.field_type in (
-                CustomFieldDefinition.FieldType.NUMBER,
-                CustomFieldDefinition.FieldType.MONEY,
-                CustomFieldDefinition.FieldType.DATE,
-            )
-            if op not in ("", "gte", "lte") or (op and not ranged):
-                errors[name] = [_("Unknown filter.")]
-                continue
-            try:
-                f.custom.append((key, op, clean_value(definition, raw)))
-            except ValueError as exc:
-                errors[name] = [str(exc)]
+        # Tags and custom fields: the filters every tagged model shares (core.tagging).
+        tagged = TagAndFieldFilter.from_params(Customer, params, errors)
+        f.tag, f.custom = tagged.tag, tagged.custom
         if errors:
             raise ValidationFailed(errors=errors)
         return f
@@ -112,15 +89,9 @@ class CustomerFilter:
             qs = qs.filter(owner__isnull=True)
         elif self.owner:
             qs = qs.filter(owner_id=int(self.owner))
-        if self.tag:
-            tag = Tag.objects.filter(name=self.tag).first()
-            qs = qs.filter(tags=tag) if tag else qs.none()
         if self.organization:
             qs = qs.filter(organization_id=self.organization)
-        for key, op, value in self.custom:
-            lookup = f"custom_data__{key}" + (f"__{op}" if op else "")
-            qs = qs.filter(**{lookup: value})
-        return qs
+        return TagAndFieldFilter(tag=self.tag, custom=self.custom).apply(qs)
 
     def is_filtered(self) -> bool:
         return bool(
@@ -202,19 +173,3 @@ def people_of(organization: Customer, user: Any, *, limit: int = 50) -> list[Cus
         .select_related("owner")
         .order_by("sort_name", "id")[:limit]
     )
-
-
-def staff_in_scope(user: Any, scope: str) -> list[Any]:
-    """Active users within `scope` (own / team / all) of `user`: owner and assignee choices.
-
-    Staff is small (tens to hundreds of people), so a plain list is fine here."""
-    from django.contrib.auth import get_user_model
-
-    users = get_user_model().objects.filter(is_active=True)
-    if scope == "all":
-        return list(users)
-    if scope == "team":
-        return list(users.filter(pk__in=user.teammate_ids()))
-    if scope == "own":
-        return list(users.filter(pk=user.pk))
-    return []

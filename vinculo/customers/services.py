@@ -14,13 +14,13 @@ from django.utils.translation import gettext as _
 from vinculo.core import persistence
 from vinculo.core.errors import FieldErrors, NotAllowed
 from vinculo.core.permissions import can, owner_in_scope
+from vinculo.core.tagging.models import Tag
+from vinculo.core.tagging.values import apply_custom_data, set_tags, tag_objects
 from vinculo.customers import search
-from vinculo.customers.custom_fields import clean_custom_data
-from vinculo.customers.models import Address, ContactPoint, Customer, Tag
+from vinculo.customers.models import Address, ContactPoint, Customer
 from vinculo.customers.normalize import fold, normalize_email, normalize_phone, normalize_tax_id
 
 NAME_MAX = 200
-TAGS_MAX = 30
 POINTS_MAX = 20
 
 
@@ -218,31 +218,8 @@ def _apply_fields(customer: Customer, data: CustomerData, actor: Any, errors: Fi
                 errors.add("tax_id", exc.messages[0])
         else:
             customer.tax_id, customer.tax_id_type = "", ""
-    if data.custom is not None:
-        base = customer.custom_data if customer.pk else {}
-        clean, custom_errors = clean_custom_data(customer.kind, data.custom, partial_base=base)
-        for name, messages in custom_errors.items():
-            for message in messages:
-                errors.add(name, message)
-        customer.custom_data = clean
-    elif not customer.pk:
-        _clean, custom_errors = clean_custom_data(customer.kind, {})
-        for name, messages in custom_errors.items():
-            for message in messages:
-                errors.add(name, message)
-
-
-def _tag_objects(names: list[str], errors: FieldErrors) -> list[Tag]:
-    clean = list(dict.fromkeys(" ".join(n.split())[:60] for n in names if n and n.strip()))
-    if len(clean) > TAGS_MAX:
-        errors.add("tags", _("At most %(n)d tags.") % {"n": TAGS_MAX})
-        return []
-    existing = {t.name.lower(): t for t in Tag.objects.filter(name__in=clean)}
-    tags = []
-    for name in clean:
-        tag = existing.get(name.lower()) or Tag.objects.get_or_create(name=name)[0]
-        tags.append(tag)
-    return tags
+    # Custom fields: the checks every model with HasCustomFields shares (core.tagging).
+    apply_custom_data(customer, data.custom, errors, kind=customer.kind)
 
 
 def _points_summary(points: list[ContactPoint]) -> list[str]:
@@ -285,11 +262,7 @@ def _save_related(
             Address.objects.bulk_create(addresses)
             changes["addresses"] = [before, after]
     if tags is not None:
-        before = sorted(t.name for t in customer.tags.all()) if customer.pk else []
-        after = sorted(t.name for t in tags)
-        if before != after:
-            customer.tags.set(tags)
-            changes["tags"] = [before, after]
+        changes.update(set_tags(customer, tags))
     return changes
 
 
@@ -305,7 +278,7 @@ def _validate_related(
         if items is not None:
             points[kind] = _clean_points(kind, items, errors, name)
     addresses = _clean_addresses(data.addresses, errors) if data.addresses is not None else None
-    tags = _tag_objects(data.tags, errors) if data.tags is not None else None
+    tags = tag_objects(data.tags, errors) if data.tags is not None else None
     return points, addresses, tags
 
 

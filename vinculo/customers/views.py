@@ -7,13 +7,15 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from vinculo.accounts.queries import staff_in_scope
+from vinculo.core import extensions
 from vinculo.core.errors import NotAllowed, StaleVersion, ValidationFailed
 from vinculo.core.history import history_rows
 from vinculo.core.permissions import can
@@ -22,18 +24,16 @@ from vinculo.customers import queries
 from vinculo.customers.custom_fields import active_definitions
 from vinculo.customers.forms import CustomerForm, DeleteForm, initial_from
 from vinculo.customers.models import Customer, CustomFieldDefinition
-from vinculo.customers.search import search_customers
 from vinculo.customers.services import (
     create_customer,
     delete_customer,
     probable_duplicates,
     update_customer,
 )
-from vinculo.timeline import views as timeline_views
 
 PAGE_SIZE = 50
-SEARCH_DROPDOWN = 8
-SEARCH_PAGE = 50
+# Panels other apps register for this page (core.extensions.register_panel).
+PANEL_TARGET = Customer._meta.label_lower
 SEARCH_MIN_CHARS = 2
 
 
@@ -70,7 +70,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "kinds": Customer.Kind.choices,
         "stages": Customer.Stage.choices,
         "sources": Customer.Source.choices,
-        "owners": queries.staff_in_scope(user, user.read_scope()),
+        "owners": staff_in_scope(user, user.read_scope()),
         "definitions": definitions,
         "can_create": user.write_scope() != "none",
     }
@@ -96,32 +96,7 @@ def _filter_labels(definitions: list[CustomFieldDefinition]) -> dict[str, str]:
     return labels
 
 
-# --- search -------------------------------------------------------------------------
-
-
-@login_required
-@require_GET
-def customer_search(request: HttpRequest) -> HttpResponse:
-    """Global search: a dropdown fragment for the top bar (htmx), a result page otherwise."""
-    q = (request.GET.get("q") or "").strip()[:200]
-    dropdown = bool(getattr(request, "htmx", False))
-    too_short = len(q) < SEARCH_MIN_CHARS
-    results: list[Customer] = []
-    if not too_short:
-        limit = SEARCH_DROPDOWN if dropdown else SEARCH_PAGE
-        results = queries.with_list_relations(search_customers(request.user, q, limit=limit))
-    context = {
-        "nav": "customers",
-        "q": q,
-        "search_query": q,
-        "results": results,
-        "too_short": too_short,
-        "min_chars": SEARCH_MIN_CHARS,
-        "limit": SEARCH_DROPDOWN if dropdown else SEARCH_PAGE,
-    }
-    return render_page(
-        request, "customers/search.html", context, partial="customers/_search_results.html"
-    )
+# --- choosers ------------------------------------------------------------------------
 
 
 @login_required
@@ -157,7 +132,7 @@ def _owner_choices(user: Any) -> list[Any] | None:
     """Users the customer may be given to, or None when this user cannot reassign."""
     if not user.has_capability("can_reassign"):
         return None
-    return queries.staff_in_scope(user, user.write_scope())
+    return staff_in_scope(user, user.write_scope())
 
 
 def _organization_choice(user: Any, form: CustomerForm) -> Customer | None:
@@ -337,7 +312,8 @@ def customer_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """Customer 360: identity, contact points, key figures, tasks, timeline and history."""
+    """Customer 360: identity, contact points and history, plus the panels other apps
+    register for customers (the logbook's figures, tasks and timeline, …)."""
     user: Any = request.user
     customer = get_visible(Customer, user, pk)
     if customer.organization_id:
@@ -361,10 +337,30 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "history": history_rows(customer, user, extra_labels=history_labels()),
         "can_change": can(user, "change", customer),
         "can_delete": can(user, "delete", customer),
-        "can_log": can(user, "log", customer),
+        "panels": extensions.bind_panels(
+            request,
+            PANEL_TARGET,
+            customer,
+            url=lambda key: reverse("customers:panel", args=[customer.pk, key]),
+        ),
     }
-    context.update(timeline_views.customer_panels(request, customer))
     return render_page(request, "customers/detail.html", context)
+
+
+@login_required
+@require_GET
+def customer_panel(request: HttpRequest, pk: int, key: str) -> HttpResponse:
+    """One registered panel of a customer: the fragment for htmx (lazy panels load so),
+    a small page of its own otherwise. 404 unless the viewer may see customer and panel."""
+    customer = get_visible(Customer, request.user, pk)
+    panel = extensions.get_panel(PANEL_TARGET, key)
+    if panel is None or not panel.allows(request.user, customer):
+        raise Http404
+    html = extensions.render_panel(request, panel, customer)
+    context = {"nav": "customers", "customer": customer, "panel": panel, "html": html}
+    return render_page(
+        request, "customers/panel_page.html", context, partial="customers/_panel_only.html"
+    )
 
 
 def history_labels() -> dict[str, str]:

@@ -87,3 +87,45 @@ def my_tasks(user: Any, *, done: bool = False, limit: int = 200) -> list[Task]:
     else:
         qs = qs.filter(done_at__isnull=True).order_by(F("due_date").asc(nulls_last=True), "id")
     return list(qs[:limit])
+
+
+def my_due_tasks(user: Any, *, limit: int = 20) -> list[Task]:
+    """My open tasks due today or earlier, most overdue first (the home page's "Today").
+
+    A bounded range read of task_mine_idx (assignee, done_at, due_date, id)."""
+    return list(
+        Task.objects.filter(
+            assignee_id=user.pk, done_at__isnull=True, due_date__lte=timezone.localdate()
+        )
+        .select_related("customer")
+        .order_by("due_date", "id")[:limit]
+    )
+
+
+RECENT_DAYS = 30
+
+
+def recent_activity(
+    user: Any, *, limit: int = 10, days: int = RECENT_DAYS
+) -> tuple[list[Interaction], bool]:
+    """The latest interactions (of the last `days`, newest first) on the customers `user`
+    owns; for someone who owns none (an administrator, a service agent), on the customers
+    they may read. Returns (interactions, mine).
+
+    Bounded both ways: a time window walked backwards on interaction_recent_idx
+    (occurred_at, id), or the owner's customers through interaction_timeline_idx, and a
+    LIMIT; never a count."""
+    now = timezone.now()
+    base = Interaction.objects.filter(occurred_at__gte=now - dt.timedelta(days=days))
+    base = base.filter(occurred_at__lte=now)
+    mine = Customer.objects.filter(owner_id=user.pk).exists()
+    qs = base.filter(customer__owner_id=user.pk) if mine else base.visible_to(user)
+    items = list(
+        qs.select_related("customer", "created_by").order_by("-occurred_at", "-id")[:limit]
+    )
+    return items, mine
+
+
+def visible_customer(user: Any, pk: Any) -> Customer | None:
+    """The customer `pk` if `user` may read it (the logbook's pages start from one)."""
+    return Customer.objects.visible_to(user).filter(pk=pk).first()

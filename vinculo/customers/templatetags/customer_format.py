@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django import template
-from django.utils import formats
-from django.utils.translation import gettext as _
 
-from vinculo.core.money import format_money, format_number
-from vinculo.customers.models import CustomFieldDefinition
+from vinculo.core.templatetags import custom_fields
 from vinculo.customers.normalize import format_phone, format_tax_id
 
 register = template.Library()
@@ -35,30 +31,6 @@ def social_handle(value: str | None) -> str:
     return (value or "").split(":", 1)[-1]
 
 
-@register.filter
-def custom_value(value: Any, definition: CustomFieldDefinition) -> str:
-    """A stored custom field value formatted for its type in the current language."""
-    if value is None or value == "":
-        return ""
-    kind = definition.field_type
-    if kind == CustomFieldDefinition.FieldType.BOOLEAN:
-        return _("Yes") if value is True else _("No")
-    if kind == CustomFieldDefinition.FieldType.DATE:
-        try:
-            return formats.date_format(dt.date.fromisoformat(str(value)), "SHORT_DATE_FORMAT")
-        except ValueError:
-            return str(value)
-    if kind == CustomFieldDefinition.FieldType.NUMBER:
-        return format_number(value)
-    if kind == CustomFieldDefinition.FieldType.MONEY:
-        return format_money(value)
-    return str(value)
-
-
-@register.filter
-def get_item(mapping: Any, key: Any) -> Any:
-    """`mapping[key]` for templates (custom field values by key)."""
-    try:
-        return mapping.get(key)
-    except AttributeError:
-        return None
+# Custom field values are formatted the same way for every model (core.tagging).
+register.filter("custom_value", custom_fields.custom_value)
+register.filter("get_item", custom_fields.get_item)

@@ -9,10 +9,9 @@ from typing import Any
 from django.http import HttpRequest
 
 from vinculo.core.permissions import can
-from vinculo.timeline import queries
+from vinculo.timeline import queries, views
 from vinculo.timeline.forms import QUICK_KINDS, QuickLogForm
 from vinculo.timeline.models import Channel
-from vinculo.timeline.views import TIMELINE_PAGE, _channel, _customer_task_form, _with_rights
 
 DUE_TASKS_LIMIT = 20
 RECENT_LIMIT = 10
@@ -35,17 +34,17 @@ def tasks_panel(request: HttpRequest, customer: Any) -> dict[str, Any]:
     user: Any = request.user
     return {
         "customer": customer,
-        "open_tasks": _with_rights(queries.customer_open_tasks(customer, user), user),
-        "task_form": _customer_task_form(user, customer),
+        "open_tasks": views._with_rights(queries.customer_open_tasks(customer, user), user),
+        "task_form": views._customer_task_form(user, customer),
     }
 
 
 def timeline_panel(request: HttpRequest, customer: Any) -> dict[str, Any]:
     """Quick log forms (when the viewer may log) and the first timeline page."""
     user: Any = request.user
-    channel = _channel(request)
-    timeline = queries.timeline_page(customer, channel=channel, size=TIMELINE_PAGE)
-    _with_rights(timeline.items, user)
+    channel = views._channel(request)
+    timeline = queries.timeline_page(customer, channel=channel, size=views.TIMELINE_PAGE)
+    views._with_rights(timeline.items, user)
     return {
         "customer": customer,
         "quick_forms": [QuickLogForm(kind) for kind in QUICK_KINDS]
@@ -67,7 +66,7 @@ def log_action(request: HttpRequest, customer: Any) -> dict[str, Any]:
 def due_tasks_widget(request: HttpRequest) -> dict[str, Any]:
     """My tasks due today or overdue; an empty list says so and points at what to do."""
     user: Any = request.user
-    tasks = _with_rights(queries.my_due_tasks(user, limit=DUE_TASKS_LIMIT), user)
+    tasks = views._with_rights(queries.my_due_tasks(user, limit=DUE_TASKS_LIMIT), user)
     return {"tasks": tasks, "truncated": len(tasks) >= DUE_TASKS_LIMIT}
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from django.apps import apps
 from django.db import models
+from django.db.models.signals import class_prepared
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.models import VersionedModel
@@ -57,6 +57,24 @@ class HasCustomFields(models.Model):
         return ""
 
 
+_CUSTOM_FIELD_MODELS: dict[str, type[models.Model]] = {}
+
+
+def _remember_custom_field_model(sender: type[models.Model], **kwargs: Any) -> None:
+    """Keep every concrete model that takes HasCustomFields, by label, as it is defined."""
+    meta = sender._meta
+    if issubclass(sender, HasCustomFields) and not meta.abstract and not meta.proxy:
+        _CUSTOM_FIELD_MODELS[meta.label_lower] = sender
+
+
+class_prepared.connect(_remember_custom_field_model)
+
+
+def custom_field_models() -> dict[str, type[models.Model]]:
+    """{"app.model": model} of the models administrators can add custom fields to."""
+    return dict(_CUSTOM_FIELD_MODELS)
+
+
 class CustomFieldDefinition(VersionedModel):
     """A field an administrator adds to one model (`model`, e.g. "customers.customer");
     the values live in that model's `custom_data` under `key`."""
@@ -97,10 +115,7 @@ class CustomFieldDefinition(VersionedModel):
         return self.applies_to in (ALL, kind)
 
     def target_model(self) -> type[models.Model] | None:
-        try:
-            return apps.get_model(self.model)
-        except (LookupError, ValueError):
-            return None
+        return _CUSTOM_FIELD_MODELS.get(self.model)
 
     def get_applies_to_display(self) -> str:
         """The translated name of `applies_to`, from the model's own subtypes."""

@@ -6,14 +6,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.apps import apps
 from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
 
 from vinculo.core import persistence
 from vinculo.core.errors import FieldErrors, ValidationFailed
 from vinculo.core.permissions import require_capability
-from vinculo.core.tagging.models import ALL, CustomFieldDefinition, HasCustomFields
+from vinculo.core.tagging.models import (
+    ALL,
+    CustomFieldDefinition,
+    HasCustomFields,
+    custom_field_models,
+)
 from vinculo.core.tagging.values import ModelOrLabel, model_label
 
 KEY_MAX = 50
@@ -36,10 +40,7 @@ def parse_choices(text: str) -> list[str]:
 
 def _model_class(model: ModelOrLabel) -> type[models.Model] | None:
     if isinstance(model, str):
-        try:
-            return apps.get_model(model)
-        except (LookupError, ValueError):
-            return None
+        return custom_field_models().get(model.lower())
     return model if isinstance(model, type) else type(model)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -217,7 +217,7 @@ class CustomFieldDefinition(FieldDefinition):
 
     AppliesTo = FieldAppliesTo
 
-    objects = CustomFieldDefinitionManager()
+    objects: ClassVar[CustomFieldDefinitionManager] = CustomFieldDefinitionManager()
 
     class Meta:
         proxy = True

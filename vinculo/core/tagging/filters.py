@@ -5,7 +5,7 @@ filter differently."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -93,7 +93,7 @@ class TagAndFieldFilter:
         return bool(self.tag or self.custom)
 
 
-def filter_labels(definitions: list[CustomFieldDefinition]) -> dict[str, str]:
+def filter_labels(definitions: Sequence[CustomFieldDefinition]) -> dict[str, str]:
     """Names of the filter parameters, for error messages ("Shoe size ≥: Enter a number.")."""
     labels = {"tag": _("Tag")}
     for d in definitions:

@@ -3,6 +3,7 @@ per definition, a comma-separated tags field, and the conversions both ways."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -48,14 +49,14 @@ def custom_form_field(definition: CustomFieldDefinition) -> forms.Field:
     return field
 
 
-def add_custom_fields(form: forms.Form, definitions: list[CustomFieldDefinition]) -> None:
+def add_custom_fields(form: forms.Form, definitions: Sequence[CustomFieldDefinition]) -> None:
     """Add a `cf_<key>` field to `form` for each definition, in order."""
     for definition in definitions:
         form.fields[field_name(definition)] = custom_form_field(definition)
 
 
 def custom_initial(
-    custom_data: dict[str, Any], definitions: list[CustomFieldDefinition]
+    custom_data: dict[str, Any], definitions: Sequence[CustomFieldDefinition]
 ) -> dict[str, Any]:
     """Initial form values for stored custom data (booleans as the choice values)."""
     initial: dict[str, Any] = {}
@@ -68,7 +69,7 @@ def custom_initial(
 
 
 def custom_values(
-    cleaned_data: dict[str, Any], definitions: list[CustomFieldDefinition], kind: str = ""
+    cleaned_data: dict[str, Any], definitions: Sequence[CustomFieldDefinition], kind: str = ""
 ) -> dict[str, Any]:
     """The service input {key: value} from a valid form: every field applying to `kind`
     is sent ("" clears it), so a page edit can empty a value."""

@@ -14,13 +14,15 @@ import threading
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Any, Generic, TypeVar
 
+from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.module_loading import autodiscover_modules
+from django.utils.module_loading import module_has_submodule
 from django.utils.safestring import SafeString, mark_safe
 
 MODULE = "extensions"
@@ -207,13 +209,18 @@ _lock = threading.Lock()
 
 
 def discover() -> None:
-    """Import every installed app's `extensions` module, once per process."""
+    """Import every installed Vínculo app's `extensions` module, once per process, in
+    INSTALLED_APPS order (third-party apps are not asked)."""
     global _discovered
     if _discovered:
         return
     with _lock:
         if not _discovered:
-            autodiscover_modules(MODULE)
+            for config in apps.get_app_configs():
+                if config.name.startswith("vinculo.") and module_has_submodule(
+                    config.module, MODULE
+                ):
+                    import_module(f"{config.name}.{MODULE}")
             _discovered = True
 
 

@@ -308,7 +308,7 @@ class BoundPanel:
 def render_panel(request: HttpRequest, panel: Panel, obj: Any) -> SafeString:
     """The panel's own template with its context (plus `object` and `panel`)."""
     context = {**panel.context(request, obj), "object": obj, "panel": panel}
-    return mark_safe(render_to_string(panel.template, context, request=request))  # noqa: S308
+    return mark_safe(render_to_string(panel.template, context, request=request))
 
 
 def bind_panels(
@@ -349,7 +349,7 @@ def render_widget(request: HttpRequest, widget: Widget) -> SafeString | None:
     if context is None:
         return None
     context = {**context, "widget": widget}
-    return mark_safe(render_to_string(widget.template, context, request=request))  # noqa: S308
+    return mark_safe(render_to_string(widget.template, context, request=request))
 
 
 @dataclass

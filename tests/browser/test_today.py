@@ -31,5 +31,6 @@ def test_today_loads_its_widgets_and_hides_the_checklist(page, live_server):
     checklist.get_by_role("button").click()
     checklist.wait_for(state="detached")
     page.reload()
-    page.locator("#widget-due_tasks").wait_for()
+    # Wait for the lazy widget too: no request may outlive the test (and its database).
+    page.locator("#recent-activity").get_by_text("Proposta enviada").wait_for()
     assert page.locator("#widget-getting_started").count() == 0

@@ -92,13 +92,15 @@ def my_tasks(user: Any, *, done: bool = False, limit: int = 200) -> list[Task]:
 def my_due_tasks(user: Any, *, limit: int = 20) -> list[Task]:
     """My open tasks due today or earlier, most overdue first (the home page's "Today").
 
-    A bounded range read of task_mine_idx (assignee, done_at, due_date, id)."""
+    Ordered by the whole of task_mine_idx (assignee, done_at, due_date, id): done_at is
+    NULL on every row, but only then does PostgreSQL walk the index in order and stop
+    after `limit` rows (0.5 ms at 2,000 tasks per user), instead of sorting them all."""
     return list(
         Task.objects.filter(
             assignee_id=user.pk, done_at__isnull=True, due_date__lte=timezone.localdate()
         )
         .select_related("customer")
-        .order_by("due_date", "id")[:limit]
+        .order_by("done_at", "due_date", "id")[:limit]
     )
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, Q, QuerySet, prefetch_related_objects
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, prefetch_related_objects
 from django.utils import timezone
 
 from vinculo.core.pagination import Page, keyset_page
@@ -105,25 +105,54 @@ def my_due_tasks(user: Any, *, limit: int = 20) -> list[Task]:
 
 
 RECENT_DAYS = 30
+# How many of the company's latest interactions the first, cheap pass looks through.
+RECENT_SCAN = 2000
 
 
 def recent_activity(
-    user: Any, *, limit: int = 10, days: int = RECENT_DAYS
+    user: Any, *, limit: int = 10, days: int = RECENT_DAYS, scan: int = RECENT_SCAN
 ) -> tuple[list[Interaction], bool]:
     """The latest interactions (of the last `days`, newest first) on the customers `user`
     owns; for someone who owns none (an administrator, a service agent), on the customers
     they may read. Returns (interactions, mine).
 
-    Bounded both ways: a time window walked backwards on interaction_recent_idx
-    (occurred_at, id), or the owner's customers through interaction_timeline_idx, and a
-    LIMIT; never a count."""
+    Never a count, and never a walk through the whole window: at 1M customers a month of
+    the company's interactions is half a million rows. First pass: the window is cut to
+    the company's latest `scan` interactions (the cut-off read from interaction_recent_idx
+    alone), walked newest first until `limit` are in scope; enough for anyone with recent
+    contacts, and stops after a few rows for broad scopes. Only when that finds fewer than
+    `limit` and the window holds more, the second pass asks each customer in scope for its
+    latest contact (one probe of interaction_timeline_idx per customer) and reads the
+    interactions of the `limit` most recently contacted: bounded by the size of the
+    user's portfolio, not by the company's activity."""
     now = timezone.now()
-    base = Interaction.objects.filter(occurred_at__gte=now - dt.timedelta(days=days))
-    base = base.filter(occurred_at__lte=now)
+    window = Interaction.objects.filter(
+        occurred_at__gte=now - dt.timedelta(days=days), occurred_at__lte=now
+    )
     mine = Customer.objects.filter(owner_id=user.pk).exists()
-    qs = base.filter(customer__owner_id=user.pk) if mine else base.visible_to(user)
+    scoped = window.filter(customer__owner_id=user.pk) if mine else window.visible_to(user)
+    order = ["-occurred_at", "-id"]
+    cutoff = list(window.order_by(*order).values_list("occurred_at", flat=True)[scan - 1 : scan])
+    first = scoped.filter(occurred_at__gte=cutoff[0]) if cutoff else scoped
+    items = list(first.select_related("customer", "created_by").order_by(*order)[:limit])
+    if len(items) >= limit or not cutoff:
+        return items, mine
+    customers = (
+        Customer.objects.filter(owner_id=user.pk) if mine else Customer.objects.visible_to(user)
+    )
+    last_contact = Subquery(
+        window.filter(customer_id=OuterRef("pk")).order_by("-occurred_at").values("occurred_at")[:1]
+    )
+    contacted = (
+        customers.annotate(last_contact=last_contact)
+        .filter(last_contact__isnull=False)
+        .order_by("-last_contact")
+        .values("pk")[:limit]
+    )
     items = list(
-        qs.select_related("customer", "created_by").order_by("-occurred_at", "-id")[:limit]
+        window.filter(customer_id__in=contacted)
+        .select_related("customer", "created_by")
+        .order_by(*order)[:limit]
     )
     return items, mine
 

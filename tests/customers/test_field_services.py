@@ -78,6 +78,4 @@ def test_only_admins_manage_fields_and_delete_is_audited(admin, owner):
         delete_field(actor=owner, definition=field, expected_version=None)
     delete_field(actor=admin, definition=field, expected_version=1)
     assert not CustomFieldDefinition.objects.exists()
-    assert AuditEntry.objects.filter(
-        model="core.customfielddefinition", action="delete"
-    ).exists()
+    assert AuditEntry.objects.filter(model="core.customfielddefinition", action="delete").exists()

@@ -21,4 +21,3 @@ def dismiss_widget(*, actor: Any, key: str) -> None:
             DismissedWidget.objects.get_or_create(user_id=actor.pk, key=key)
     except IntegrityError:
         pass  # the same user dismissing in two tabs at once: the first one won
-

@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 export VINCULO_HOME ?= $(CURDIR)/var
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres lint bench setup clean messages
+.PHONY: run test test-sqlite test-postgres lint bench setup clean messages mutation
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ run: setup
 	$(BIN)/vinculo serve
 
 test: setup
-	bash scripts/ensure-chromium
+	bash scripts/ensure-system-packages
 	bash scripts/test-all
 
 test-sqlite: setup
@@ -41,9 +41,14 @@ lint: setup
 bench: setup
 	$(BIN)/python -m bench
 
+# Mutation testing of the kernel modules (minutes; not part of `make test`): writes
+# docs/development/mutation.md and fails when a module falls below its required score.
+mutation: setup
+	$(BIN)/python scripts/mutation
+
+# Extracts strings, fills translations from vinculo/locale/pending/*.json, compiles.
 messages: setup
-	cd vinculo && ../$(BIN)/vinculo makemessages -l pt_BR -l es -l en --no-obsolete
-	cd vinculo && ../$(BIN)/vinculo compilemessages
+	$(BIN)/python scripts/translations.py apply
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var mutants

@@ -1,5 +1,6 @@
 """`python -m bench` (`make bench`): load 1M customers / 5M interactions into SQLite and
-PostgreSQL, time search, the 360 page and the list, and write bench/RESULTS.md.
+PostgreSQL, start `vinculo serve` on each, time search, the 360 page, the list and the API
+over HTTP, run a 50-client mixed read load, and write bench/RESULTS.md.
 
 Each database runs in its own process (`python -m bench.run <db>`) because Django reads
 DATABASE_URL and VINCULO_HOME once. Sizes and options: see bench/config.py.

@@ -6,7 +6,8 @@ BENCH_DBS            comma-separated: sqlite, postgresql (default both)
 BENCH_PG_URL         server to use (default postgresql://postgres@127.0.0.1:5432);
                      the database vinculo_bench on it is dropped and recreated
 BENCH_REUSE          1: keep a database already loaded with the same sizes (re-measure only)
-BENCH_SAMPLES        distinct inputs per measurement (default 40; each is timed twice)
+BENCH_SAMPLES        distinct inputs per line (default 40; each is asked twice: cold, warm)
+BENCH_PORT           port of the `vinculo serve` under test (default 8100)
 BENCH_AUDIT          0: skip the one "create" audit entry per customer (default 1)
 BENCH_DATA, BENCH_PG_DATABASE   other data directory / database name (for trial runs)
 """

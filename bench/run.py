@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.config import DATA, PG_DATABASE, Config
+from bench.stats import percentile
 
 
 def log(message: str) -> None:
@@ -274,17 +275,11 @@ def main(db: str) -> None:
     team_owners = staff["team"].teammate_ids()
     k = cfg.samples
     pool = {
-        "all": measure.samples(rng, n, k * 6, None),
-        "team": measure.samples(rng, n, k * 6, team_owners),
+        "all": measure.samples(rng, n, k * 8, None),
+        "team": measure.samples(rng, n, k * 8, team_owners),
     }
-    users = {"all": staff["all"], "team": staff["team"]}
-    load_before = os.getloadavg()
-    results = measure.measure_search(users, pool, k, seed=11)
-    pages, missing = measure.measure_pages(users, pool, k, whales)
-    results += pages
-    load_after = os.getloadavg()
-    for m in results:
-        log(f"  {m.name} [{m.scope}]: p50 {m.p50:.1f} ms, p95 {m.p95:.1f} ms")
+    connection.close()
+    http_results = measure_http(cfg, db, staff, pool, whales, k)
     out = {
         "database": db,
         "date": timezone.now().isoformat(timespec="seconds"),
@@ -295,12 +290,96 @@ def main(db: str) -> None:
         "load_seconds": load_timings,
         "fidelity": check,
         "team_scope_owners": len(team_owners),
-        "missing_pages": missing,
-        "load_average": {"before": load_before[0], "after": load_after[0]},
-        "measurements": [m.as_dict() for m in results],
+        **http_results,
     }
     cfg.results_path(db).write_text(json.dumps(out, indent=1, ensure_ascii=False))
     log(f"{db}: results in {cfg.results_path(db)}")
+
+
+def credentials(user: Any) -> tuple[str, str]:
+    """(session key, API token) for `user`, as a sign-in and the profile page would give."""
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from vinculo.accounts.models import ApiToken
+
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    _token, raw = ApiToken.issue(user=user, name="bench", scope="read")
+    return session.session_key or "", raw
+
+
+def deep_cursors(samples: list[Any]) -> list[tuple[str, str]]:
+    """List cursors placed at random customers: (sort, cursor), alternating name / update."""
+    from vinculo.core.pagination import _encode
+    from vinculo.customers.models import Customer
+
+    rows = Customer.objects.in_bulk([s.id for s in samples])
+    out = []
+    for i, sample in enumerate(samples):
+        c = rows[sample.id]
+        if i % 2:
+            out.append(("name", _encode([c.sort_name, c.pk], "n")))
+        else:
+            out.append(("-updated", _encode([c.updated_at, c.pk], "n")))
+    return out
+
+
+def measure_http(
+    cfg: Config, db: str, staff: dict[str, Any], pool: dict[str, Any], whales: list[int], k: int
+) -> dict[str, Any]:
+    """Start `vinculo serve` (its defaults) and time it over HTTP: lines, then the load."""
+    from django.db import connection
+
+    from bench import load_test, over_http
+    from bench.client import Client
+    from bench.server import PORT, Server
+
+    creds = {scope: credentials(staff[scope]) for scope in ("all", "team")}
+    cursors = {scope: deep_cursors(pool[scope][2 * k : 3 * k]) for scope in ("all", "team")}
+    connection.close()
+    env = dict(os.environ)
+    env.pop("HUEY_IMMEDIATE", None)
+    log(f"{db}: starting vinculo serve on port {PORT}")
+    with Server(env, DATA / f"server-{db}.log") as server:
+        clients = {s: Client(PORT, session=c[0], token=c[1]) for s, c in creds.items()}
+        # Warm-up: every worker has imported, compiled its templates and opened its files
+        # before the first timed request (customers not among the measured ones).
+        warm = pool["all"][-40:]
+        for sample in warm:
+            for url in (
+                f"/customers/{sample.id}/",
+                "/customers/",
+                f"/api/v1/customers/{sample.id}",
+                f"/search/?q={sample.email}",
+            ):
+                clients["all"].get(url)
+        load_before = os.getloadavg()[0]
+        lines = over_http.search_lines(clients, pool, k, seed=11)
+        for line in lines:
+            log(f"  {line.name} [{line.scope}]: cold p95 {line.stat(line.cold_ms, 95):.1f} ms")
+        pages = over_http.page_lines(clients, pool, k, whales, cursors, staff["owners"], seed=13)
+        for line in pages:
+            log(f"  {line.name} [{line.scope}]: cold p95 {line.stat(line.cold_ms, 95):.1f} ms")
+        load_mid = os.getloadavg()[0]
+        for client in clients.values():
+            client.close()
+        users = [(creds[s][0], creds[s][1], pool[s]) for s in ("all", "team")]
+        log(f"{db}: load test, {load_test.CLIENTS} clients, {load_test.DURATION_S:.0f} s")
+        load = load_test.run(PORT, users, server.pids())
+        log(
+            f"  {load.rps:.1f} requests/s, p95 {percentile(load.latencies_ms, 95):.0f} ms, "
+            f"{load.errors} errors"
+        )
+    return {
+        "server": " ".join(server.argv[1:]),
+        "load_average": {"before": load_before, "after": load_mid},
+        "lines": [line.as_dict() for line in lines + pages],
+        "load_test": load.as_dict(),
+    }
 
 
 if __name__ == "__main__":

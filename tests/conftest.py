@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.conf import settings
 
@@ -10,6 +12,11 @@ settings.STORAGES = {
     **settings.STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+
+# Mutation runs (scripts/mutation) start each mutant's session from a migrated copy.
+if os.environ.get("VINCULO_MUTATION_DB"):
+    from tests.mutation_db import django_db_setup  # noqa: F401
 
 
 # The production hashers (argon2 first), kept for the test that checks them.

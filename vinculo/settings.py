@@ -64,6 +64,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "vinculo.core.middleware.ContentSecurityPolicyMiddleware",
+    "vinculo.core.middleware.NulGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -73,6 +75,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+
+# Django's renderer, with <select> options written in Python (vinculo/core/renderers.py).
+FORM_RENDERER = "vinculo.core.renderers.Renderer"
 
 ROOT_URLCONF = "vinculo.urls"
 WSGI_APPLICATION = "vinculo.wsgi.application"
@@ -98,7 +103,10 @@ TEMPLATES = [
 DATABASE_URL = _env("DATABASE_URL") or f"sqlite:///{VINCULO_HOME / 'vinculo.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # One connection per server thread, kept between requests: opening one costs the
+    # PRAGMAs and a parse of the schema, and its page cache (cache_size) would be thrown
+    # away after every request. Autocommit holds no read snapshot between requests.
+    DATABASES["default"]["CONN_MAX_AGE"] = None
     DATABASES["default"]["OPTIONS"] = {
         # WAL + IMMEDIATE transactions: concurrent writers wait instead of failing "locked".
         "init_command": (
@@ -124,15 +132,39 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "pages:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
-# Failed sign-ins allowed per username and per address within the window before refusing.
+# Sign-in throttling (accounts/throttle.py): failures per (username, address) within the
+# window before growing delays start, and the ceiling of failures per address.
 LOGIN_FAILURE_LIMIT = int(_env("LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_FAILURE_WINDOW_SECONDS = int(_env("LOGIN_FAILURE_WINDOW_SECONDS", "900"))
+LOGIN_ADDRESS_FAILURE_LIMIT = int(_env("LOGIN_ADDRESS_FAILURE_LIMIT", "100"))
+# The header a trusted reverse proxy puts the client's address in (e.g. X-Forwarded-For),
+# and how many proxies in front of the app append to it. Empty: the peer address counts.
+VINCULO_TRUSTED_PROXY_HEADER = _env("VINCULO_TRUSTED_PROXY_HEADER").strip()
+VINCULO_TRUSTED_PROXY_HOPS = int(_env("VINCULO_TRUSTED_PROXY_HOPS", "1"))
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = _bool("SECURE_COOKIES")
-CSRF_COOKIE_SECURE = _bool("SECURE_COOKIES")
+# SECURE_COOKIES=1 says the site is served over HTTPS (usually TLS ends at a reverse proxy):
+# cookies only over HTTPS, browsers told to use HTTPS only (HSTS), and the proxy's
+# X-Forwarded-Proto believed for request.is_secure() (the proxy must set it, never pass
+# a client's value on: docs/operations.md).
+SECURE_COOKIES = _bool("SECURE_COOKIES")
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+if SECURE_COOKIES:
+    SECURE_HSTS_SECONDS = int(_env("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _bool("SECURE_HSTS_INCLUDE_SUBDOMAINS")
+    _proto_header = _env("SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto").strip()
+    if _proto_header:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proto_header.upper().replace("-", "_"), "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Sent on every page (core.middleware): scripts, styles and fonts only from this site, no
+# inline script or style, no framing. Images may be data: URLs (Swagger UI's icons).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; "
+    "base-uri 'self'; form-action 'self'"
+)
 
 # --- Languages, time zone, money ---
 LANGUAGE_CODE = "pt-br"
@@ -160,15 +192,26 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 ATTACHMENT_MAX_BYTES = int(_env("ATTACHMENT_MAX_BYTES", str(25 * 1024 * 1024)))
 
-# --- Mail ---
+# --- Mail: printed to the console until EMAIL_HOST names an SMTP server ---
 EMAIL_HOST = _env("EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = int(_env("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = _env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = _env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = _bool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = _bool("EMAIL_USE_SSL")
+EMAIL_TIMEOUT = int(_env("EMAIL_TIMEOUT", "30"))
 DEFAULT_FROM_EMAIL = _env("DEFAULT_FROM_EMAIL", "vinculo@localhost")
-if not _env("EMAIL_HOST"):
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+if _env("EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+# Password reset by email: how long a link works, and how many requests are answered per
+# client address and per email address within PASSWORD_RESET_WINDOW_SECONDS.
+PASSWORD_RESET_TIMEOUT = int(_env("PASSWORD_RESET_TIMEOUT", "3600"))
+PASSWORD_RESET_WINDOW_SECONDS = 3600
+PASSWORD_RESET_ADDRESS_LIMIT = int(_env("PASSWORD_RESET_ADDRESS_LIMIT", "10"))
+PASSWORD_RESET_EMAIL_LIMIT = int(_env("PASSWORD_RESET_EMAIL_LIMIT", "3"))
 
 # --- Jobs: SqliteHuey in the data dir, RedisHuey when REDIS_URL is set ---
 REDIS_URL = _env("REDIS_URL")
@@ -190,6 +233,10 @@ if _bool("HUEY_IMMEDIATE"):
     HUEY["immediate"] = True
 
 IDEMPOTENCY_TTL_SECONDS = 24 * 3600
+# Outbox: processed events are kept this many days, then pruned (hourly job).
+OUTBOX_RETENTION_DAYS = int(_env("OUTBOX_RETENTION_DAYS", "7"))
+# A dispatcher's claim on an event; one that dies holding it lets it go after this.
+OUTBOX_CLAIM_SECONDS = int(_env("OUTBOX_CLAIM_SECONDS", "300"))
 API_PAGE_SIZE_MAX = 200
 
 LOGGING = {

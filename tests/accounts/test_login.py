@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from tests.accounts.factories import PASSWORD
 from vinculo.accounts.models import LoginFailure
+from vinculo.accounts.throttle import pair_delay
 
 LOGIN = reverse("accounts:login")
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -59,54 +60,115 @@ def test_inactive_user_cannot_sign_in(client, owner):
     assert not _signed_in(client)
 
 
-def test_limit_reached_refuses_correct_password_until_window_passes(client, owner, settings):
+def test_failures_up_to_the_limit_cost_nothing_then_delays_double(client, owner, settings):
     with time_machine.travel(START, tick=False) as traveller:
-        for _ in range(settings.LOGIN_FAILURE_LIMIT):
-            _login(client, "OWNER ", "nope")
+        for _ in range(settings.LOGIN_FAILURE_LIMIT - 1):
+            assert _login(client, "OWNER ", "nope").status_code == 200
+        assert _login(client, "owner", "nope").status_code == 200  # the limit-th failure
+        waits = []
+        for _ in range(4):
+            response = _login(client, "owner", PASSWORD)
+            assert response.status_code == 429 and not _signed_in(client)
+            waits.append(int(response["Retry-After"]))
+            traveller.shift(dt.timedelta(seconds=waits[-1]))
+            assert _login(client, "owner", "still wrong").status_code == 200
+        assert waits == [2, 4, 8, 16]
         response = _login(client, "owner", PASSWORD)
-        assert response.status_code == 429 and not _signed_in(client)
-        assert "Try again in 15 minutes." in response.content.decode()
-        assert response["Retry-After"] == str(settings.LOGIN_FAILURE_WINDOW_SECONDS)
-
-        traveller.shift(dt.timedelta(minutes=14, seconds=30))
-        response = _login(client, "owner", PASSWORD)
-        assert response.status_code == 429 and "Try again in 1 minute." in response.content.decode()
-
+        assert response.status_code == 429 and response["Retry-After"] == "32"
+        assert "Try again in 32 seconds." in response.content.decode()
         traveller.shift(dt.timedelta(seconds=31))
-        response = _login(client, "owner", PASSWORD)
-        assert response.status_code == 302 and _signed_in(client)
-        assert not LoginFailure.objects.filter(username="owner").exists()
+        assert _login(client, "owner", PASSWORD)["Retry-After"] == "1"
+        traveller.shift(dt.timedelta(seconds=1))
+        assert _login(client, "owner", PASSWORD).status_code == 302 and _signed_in(client)
 
 
-def test_refused_attempts_do_not_extend_the_lock(client, owner, settings):
+def test_delays_stop_growing_at_the_window(client, owner, settings):
+    settings.LOGIN_FAILURE_WINDOW_SECONDS = 900
+    assert [pair_delay(n) for n in (0, 4, 5, 6, 13, 14, 40, 10**6)] == [
+        0,
+        0,
+        2,
+        4,
+        512,
+        900,
+        900,
+        900,
+    ]
+    waits = []
     with time_machine.travel(START, tick=False) as traveller:
         for _ in range(settings.LOGIN_FAILURE_LIMIT):
             _login(client, "owner", "nope")
-        for _ in range(3):
-            traveller.shift(dt.timedelta(minutes=4))
+        for _ in range(9):
+            response = _login(client, "owner", PASSWORD)
+            waits.append(int(response["Retry-After"]))
+            if waits[-1] >= 60:
+                minutes = -(-waits[-1] // 60)
+                assert f"Try again in {minutes} minutes." in response.content.decode()
+            traveller.shift(dt.timedelta(seconds=waits[-1]))
+            _login(client, "owner", "nope")
+    assert waits == [2, 4, 8, 16, 32, 64, 128, 256, 512]
+
+
+def test_refused_attempts_do_not_extend_the_wait(client, owner, settings):
+    with time_machine.travel(START, tick=False) as traveller:
+        for _ in range(settings.LOGIN_FAILURE_LIMIT):
+            _login(client, "owner", "nope")
+        for _ in range(5):
             assert _login(client, "owner", "still guessing").status_code == 429
-        traveller.shift(dt.timedelta(minutes=3, seconds=1))  # 15:01 after the first failures
+        assert LoginFailure.objects.filter(username="owner").count() == 5
+        traveller.shift(dt.timedelta(seconds=2))
         assert _login(client, "owner", PASSWORD).status_code == 302
 
 
-def test_failures_from_one_address_lock_that_address_only(client, owner, teammate, settings):
+def test_wrong_passwords_for_other_usernames_do_not_lock_a_user_out(
+    client, owner, teammate, settings
+):
+    """The defect: five wrong passwords for any usernames from one address (an office behind
+    one NAT) answered 429 to everyone there, even with the right password."""
     with time_machine.travel(START, tick=False):
         for n in range(settings.LOGIN_FAILURE_LIMIT):
             _login(client, f"guess{n}", "nope", address="203.0.113.9")
+        assert _login(client, "teammate", PASSWORD, address="203.0.113.9").status_code == 302
+
+
+def test_a_delayed_pair_leaves_other_addresses_and_other_users_alone(
+    client, owner, teammate, settings
+):
+    with time_machine.travel(START, tick=False):
+        for _ in range(settings.LOGIN_FAILURE_LIMIT + 3):
+            _login(client, "owner", "nope", address="203.0.113.9")
+        assert _login(client, "owner", PASSWORD, address="203.0.113.9").status_code == 429
+        assert _login(client, "owner", PASSWORD, address="198.51.100.7").status_code == 302
+        client.post(reverse("accounts:logout"))
+        assert _login(client, "teammate", PASSWORD, address="203.0.113.9").status_code == 302
+
+
+def test_an_address_spraying_usernames_hits_the_ceiling(client, owner, teammate, settings):
+    settings.LOGIN_ADDRESS_FAILURE_LIMIT = 20
+    with time_machine.travel(START, tick=False) as traveller:
+        for n in range(20):
+            assert _login(client, f"guess{n}", "nope", address="203.0.113.9").status_code == 200
         response = _login(client, "teammate", PASSWORD, address="203.0.113.9")
         assert response.status_code == 429 and not _signed_in(client)
+        assert response["Retry-After"] == str(settings.LOGIN_FAILURE_WINDOW_SECONDS)
+        assert "Try again in 15 minutes." in response.content.decode()
         assert _login(client, "teammate", PASSWORD, address="198.51.100.7").status_code == 302
+        client.post(reverse("accounts:logout"))
+        traveller.shift(dt.timedelta(seconds=settings.LOGIN_FAILURE_WINDOW_SECONDS))
+        assert _login(client, "teammate", PASSWORD, address="203.0.113.9").status_code == 302
 
 
-def test_success_clears_the_usernames_failures(client, owner, settings):
+def test_success_clears_that_pairs_failures_only(client, owner, settings):
     with time_machine.travel(START, tick=False):
         for _ in range(settings.LOGIN_FAILURE_LIMIT - 1):
             _login(client, "owner", "nope")
+        for _ in range(settings.LOGIN_FAILURE_LIMIT):
+            _login(client, "owner", "nope", address="10.0.0.2")
         assert _login(client, "owner", PASSWORD).status_code == 302
         client.post(reverse("accounts:logout"))
-        for _ in range(settings.LOGIN_FAILURE_LIMIT - 1):
-            _login(client, "owner", "nope", address="10.0.0.2")
-        assert _login(client, "owner", PASSWORD, address="10.0.0.3").status_code == 302
+        assert not LoginFailure.objects.filter(ip_address="10.0.0.1").exists()
+        # Whoever guesses from 10.0.0.2 still waits.
+        assert _login(client, "owner", PASSWORD, address="10.0.0.2").status_code == 429
 
 
 def test_old_failures_are_purged(client, owner, settings):
@@ -117,14 +179,14 @@ def test_old_failures_are_purged(client, owner, settings):
     assert list(LoginFailure.objects.values_list("username", flat=True)) == ["someone"]
 
 
-def test_lock_message_goes_through_plural_translation(client, owner, settings, monkeypatch):
+def test_wait_message_goes_through_plural_translation(client, owner, settings, monkeypatch):
     from vinculo.accounts import views
 
     calls = []
 
     def fake_ngettext(singular, plural, n):
         calls.append((singular, plural, n))
-        return "Tente novamente em %(n)d minutos."
+        return "Tente novamente em %(n)d segundos."
 
     monkeypatch.setattr(views, "ngettext", fake_ngettext)
     with time_machine.travel(START, tick=False):
@@ -137,8 +199,8 @@ def test_lock_message_goes_through_plural_translation(client, owner, settings, m
             HTTP_ACCEPT_LANGUAGE="pt-BR",
         )
     assert response.status_code == 429 and response["Content-Language"] == "pt-br"
-    assert "Tente novamente em 15 minutos." in response.content.decode()
-    assert calls[0][2] == 15 and "%(n)d minutes" in calls[0][1]
+    assert "Tente novamente em 2 segundos." in response.content.decode()
+    assert calls[0][2] == 2 and "%(n)d seconds" in calls[0][1]
 
 
 def test_signed_in_user_visiting_login_is_sent_on(client, owner):

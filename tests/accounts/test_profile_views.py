@@ -178,3 +178,11 @@ def test_user_name_is_escaped(client, owner):
     html = client.get(PROFILE).content.decode()
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_token_section_links_the_api_docs(client, owner):
+    client.force_login(owner)
+    html = client.get(reverse("accounts:profile")).content.decode()
+    section = html[html.index('id="tokens"') :]
+    assert '<a href="/api/v1/docs">API documentation</a>' in section
+    assert client.get("/api/v1/docs").status_code == 200

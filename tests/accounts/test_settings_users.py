@@ -120,6 +120,30 @@ def test_create_errors_are_field_by_field(client, admin, owner):
     assert User.objects.filter(username__iexact="owner").count() == 1
 
 
+def test_a_bad_email_does_not_hide_a_taken_username_or_a_weak_password(client, admin, owner):
+    """The form's own checks (email format) and the service's (taken username, password
+    rules) are reported together, not one round at a time; nothing is saved."""
+    client.force_login(admin)
+    data = {
+        "username": "owner",
+        "email": "not-an-email",
+        "role": Role.objects.get(code="sales").pk,
+        "password1": "12345",
+        "password2": "12345",
+    }
+    response = client.post(reverse("accounts:user_create"), data)
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert set(errors) == {"email", "username", "password1"}
+    assert errors["username"] == ["This username is taken."]
+    assert User.objects.count() == 2
+    # A valid rest of the form: the dry run leaves no user behind.
+    data.update(username="fresh", password1=NEW_PASSWORD, password2=NEW_PASSWORD)
+    response = client.post(reverse("accounts:user_create"), data)
+    assert set(response.context["form"].errors) == {"email"}
+    assert not User.objects.filter(username="fresh").exists()
+
+
 def test_admin_edits_role_teams_and_deactivates(client, admin, owner, team):
     other = make_team("Key accounts")
     client.force_login(admin)

@@ -158,9 +158,10 @@ def test_html_in_a_name_comes_back_verbatim_as_json(client, h):
 # --- found by the fuzzer (tests/core/test_api_fuzz.py) -------------------------------------
 
 
-def test_multipart_without_boundary_is_a_bad_request_not_a_crash(client, h):
+def test_multipart_without_boundary_is_a_bad_request_not_a_crash(client, h, owner):
     """Reading the form of a `multipart/form-data` body without a boundary raised inside
-    the Idempotency-Key check, answered 500 and logged a server error."""
+    the Idempotency-Key check, answered 500 and logged a server error. (A JSON endpoint now
+    refuses the media type first: 415.)"""
     response = client.generic(
         "POST",
         "/api/v1/customers",
@@ -169,9 +170,22 @@ def test_multipart_without_boundary_is_a_bad_request_not_a_crash(client, h):
         HTTP_IDEMPOTENCY_KEY="retry-1",
         **h,
     )
+    problem(response, 415, "unsupported_media_type")
+    assert not Customer.objects.exists()
+    from tests.customers.factories import make_customer
+    from tests.timeline.factories import make_interaction
+
+    interaction = make_interaction(owner, make_customer(owner))
+    response = client.generic(
+        "POST",
+        f"/api/v1/interactions/{interaction.pk}/attachments",
+        b"--x\r\nfile",
+        content_type="multipart/form-data",
+        HTTP_IDEMPOTENCY_KEY="retry-2",
+        **h,
+    )
     body = problem(response, 400, "bad_request")
     assert body["detail"] == "The multipart/form-data body is malformed."
-    assert not Customer.objects.exists()
 
 
 def test_json_values_keep_their_json_type(client, h, owner):

@@ -14,8 +14,9 @@ from django.core.management import CommandError, call_command
 from huey.contrib.djhuey import HUEY
 
 from vinculo.accounts.models import User
+from vinculo.core.jobs import acquire_lock
 from vinculo.core.management.commands import serve
-from vinculo.core.models import AuditEntry
+from vinculo.core.models import AuditEntry, JobLock
 from vinculo.customers.models import ContactPoint, Customer
 from vinculo.customers.normalize import normalize_tax_id
 
@@ -205,7 +206,8 @@ def test_supervisor_stops_both_children_on_a_stop_request():
     assert all(c.process.returncode is not None for c in children)
 
 
-def test_worker_starts_the_huey_consumer_with_vinculo_defaults(monkeypatch):
+@pytest.mark.jobs
+def test_worker_starts_the_huey_consumer_with_vinculo_defaults(db, monkeypatch):
     seen = {}
 
     class FakeConsumer:
@@ -217,8 +219,11 @@ def test_worker_starts_the_huey_consumer_with_vinculo_defaults(monkeypatch):
         return FakeConsumer()
 
     monkeypatch.setattr(HUEY, "create_consumer", create_consumer)
+    # A lock left behind by a consumer killed with kill -9.
+    acquire_lock("outbox-dispatch", ttl_seconds=3600)
     run("worker")
     assert seen["ran"] and seen["workers"] == 2 and seen["worker_type"] == "thread"
-    assert seen["periodic"] is True
+    assert seen["periodic"] is True and seen["flush_locks"] is True
+    assert not JobLock.objects.exists()
     run("worker", "--workers", "4", "--no-periodic")
     assert seen["workers"] == 4 and seen["periodic"] is False

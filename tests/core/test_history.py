@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 from django.utils import formats, translation
 
@@ -45,14 +46,14 @@ def test_labels_choices_lists_and_dicts_are_readable(owner):
     assert update["lifecycle stage"] == ("Lead", "Customer")  # verbose_name + choice labels
     assert update["source"] == ("—", "Referral")
     assert update["Emails"] == ("—", "ana@example.com, ana@work.example.com")  # extra label
-    assert update["custom fields"] == ("—", "vip: Yes")
+    assert update["VIP"] == ("—", "Yes")  # a custom field by its label, its value by type
     assert changes_of(rows[1])["name"] == ("—", "Ana")
 
 
-def test_unknown_keys_keep_their_raw_name(owner):
+def test_related_rows_are_labelled_by_their_app(owner):
     customer = make_customer(owner, name="Ana", emails=["ana@example.com"])
-    rows = history_rows(customer, owner)  # no extra labels given
-    assert changes_of(rows[0])["emails"] == ("—", "ana@example.com")
+    rows = history_rows(customer, owner)  # no extra labels given: customers/history.py
+    assert changes_of(rows[0])["Emails"] == ("—", "ana@example.com")
 
 
 def test_foreign_keys_show_names_only_of_records_the_viewer_reads(owner, outsider, admin):
@@ -168,3 +169,101 @@ def test_other_customers_are_audited_by_id_and_shown_only_when_visible(owner, ou
     assert mine.pk  # the owner's own customer is unaffected
     rows = history_rows(interaction, outsider)
     assert "Segredo Alheio" in " ".join(c["after"] for r in rows for c in r["changes"])
+
+
+# --- values as people write them, the product's own labels -----------------------------
+
+
+def test_tax_ids_phones_and_socials_are_formatted(owner):
+    customer = make_customer(owner, name="Ana", tax_id="11144477735", phones=["11 98765-4321"])
+    edit(
+        customer,
+        owner,
+        phones=[ContactIn("11 98765-4321"), ContactIn("+351 912 345 678")],
+        socials=[ContactIn("ana.s", platform="instagram")],
+    )
+    update, created = (changes_of(r) for r in history_rows(customer, owner))
+    assert created["tax id"] == ("—", "111.444.777-35")
+    assert created["Phones"] == ("—", "(11) 98765-4321")
+    assert update["Phones"] == ("(11) 98765-4321", "(11) 98765-4321, +351 912 345 678")
+    assert update["Social networks"] == ("—", "Instagram: ana.s")
+    shown = repr([r["changes"] for r in history_rows(customer, owner)])
+    assert "11144477735" not in shown and "+5511" not in shown
+
+
+def test_custom_fields_read_by_label_and_type_in_the_users_language(owner):
+    for key, label, kind, choices in [
+        ("faturamento_anual", "Faturamento anual", "money", []),
+        ("inicio", "Início do contrato", "date", []),
+        ("vip", "Cliente VIP", "boolean", []),
+        ("porte", "Porte", "choice", ["pequeno", "grande"]),
+        ("funcionarios", "Funcionários", "number", []),
+    ]:
+        CustomFieldDefinition.objects.create(key=key, label=label, field_type=kind, choices=choices)
+    customer = make_customer(owner, name="Acme", custom={"faturamento_anual": "1000"})
+    edit(
+        customer,
+        owner,
+        custom={
+            "faturamento_anual": "1234.56",
+            "inicio": "2031-03-04",
+            "vip": True,
+            "porte": "grande",
+            "funcionarios": "12000",
+        },
+    )
+    with translation.override("pt-br"):
+        update = changes_of(history_rows(customer, owner)[0])
+    assert update["Faturamento anual"] == ("R$\xa01.000,00", "R$\xa01.234,56")
+    assert update["Início do contrato"] == ("—", "04/03/2031")
+    assert update["Cliente VIP"] == ("—", "Sim")
+    assert update["Porte"] == ("—", "grande")
+    assert update["Funcionários"] == ("—", "12.000")
+    assert "faturamento_anual" not in repr(update) and "custom" not in repr(update).lower()
+    with translation.override("es"):
+        update = changes_of(history_rows(customer, owner)[0])
+    assert update["Faturamento anual"][1] == "1234,56\xa0R$"
+
+
+def test_a_removed_custom_field_keeps_its_key_and_raw_value(owner):
+    definition = CustomFieldDefinition.objects.create(key="old", label="Old", field_type="text")
+    customer = make_customer(owner, name="Ana", custom={"old": "kept"})
+    definition.delete()
+    assert changes_of(history_rows(customer, owner)[0])["old"] == ("—", "kept")
+
+
+def test_user_history_has_the_products_labels_not_djangos(admin):
+    """The installation's first administrator is created as a superuser (createadmin):
+    their history must not read "staff status"/"Membro da equipe" and the like."""
+    from django.core.management import call_command
+
+    from vinculo.accounts.models import User
+    from vinculo.accounts.services import update_user
+
+    call_command("createadmin", "--username", "root", stdout=io.StringIO())
+    root = User.objects.get(username="root")
+    update_user(
+        actor=root, user=root, expected_version=root.version, first_name="Rita", language="es"
+    )
+    root = User.objects.get(username="root")
+    for language, forbidden in [
+        ("en", ["staff status", "superuser status", "is_staff", "is_superuser"]),
+        ("pt-br", ["Membro da equipe", "Status de superusuário", "membro da equipe"]),
+    ]:
+        with translation.override(language):
+            shown = repr([r["changes"] for r in history_rows(root, admin)])
+        for label in forbidden:
+            assert label not in shown, (language, label)
+    with translation.override("en"):
+        update, created = (changes_of(r) for r in history_rows(root, admin))
+    assert created["Full access"] == ("—", "Yes")
+    assert created["Role"][1] == "Administrator"
+    assert update["First name"] == ("—", "Rita")
+    assert update["Language"] == ("—", "español")
+
+
+def test_a_call_length_reads_as_a_duration(owner):
+    customer = make_customer(owner, name="Ana")
+    interaction = make_interaction(owner, customer, subject="Hi", duration_seconds=720)
+    created = changes_of(history_rows(interaction, owner)[0])
+    assert created["duration"] == ("—", "12 min")

@@ -167,6 +167,18 @@ def test_create_returns_the_record_with_etag_and_location(client, owner):
     assert Customer.objects.get().version == 1
 
 
+def test_create_with_an_invalid_tax_id_of_a_chosen_type_answers_422(client, owner):
+    response = client.post(
+        URL,
+        {"name": "Ana", "tax_id": "123", "tax_id_type": "br_cpf"},
+        content_type="application/json",
+        **auth(owner),
+    )
+    assert response.status_code == 422
+    assert fields(response) == {"tax_id": "“123” is not a valid CPF (Brazil)."}
+    assert not Customer.objects.exists()
+
+
 def test_create_refuses_an_organization_the_caller_cannot_see(client, owner, outsider):
     org = make_customer(outsider, name="Hidden Inc", kind="organization")
     response = client.post(
@@ -357,3 +369,45 @@ def test_description_offers_null_and_custom_values_only_where_accepted(client, o
     assert nested.status_code == 422
     assert fields(nested) == {"custom.x": "Enter text, a number, true, false or null."}
     assert Customer.objects.get().version == 1
+
+
+def test_a_taken_tax_id_is_a_field_error(client, owner, outsider):
+    make_customer(owner, name="Ana Souza", tax_id="11144477735")
+    body = {"name": "Ana S.", "tax_id": "111.444.777-35"}
+    refused = client.post(URL, body, content_type="application/json", **auth(owner))
+    assert refused.status_code == 422
+    assert fields(refused) == {"tax_id": "Another customer already has this tax id: Ana Souza."}
+    assert [e["code"] for e in refused.json()["errors"]] == ["taken"]
+    hidden = client.post(URL, body, content_type="application/json", **auth(outsider))
+    assert hidden.status_code == 422 and "Ana" not in fields(hidden)["tax_id"]
+    assert Customer.objects.count() == 1
+
+
+def test_list_says_how_many_and_whether_it_is_an_estimate(client, owner, admin, monkeypatch):
+    from vinculo.core import counts
+
+    for i in range(3):
+        make_customer(owner, name=f"Ana {i}")
+    body = client.get(URL, **auth(owner)).json()
+    assert (body["total"], body["total_is_estimate"], body["total_is_lower_bound"]) == (
+        3,
+        False,
+        False,
+    )
+    monkeypatch.setattr(counts, "table_estimate", lambda model: 1_000_000)
+    body = client.get(URL + "?limit=1", **auth(admin)).json()
+    assert (body["total"], body["total_is_estimate"]) == (1_000_000, True)
+    body = client.get(URL + "?q=ana", **auth(owner)).json()
+    assert body["total"] is None and len(body["items"]) == 3
+
+
+def test_search_pages_follow_next_cursor(client, owner):
+    made = [make_customer(owner, name="Maria Silva") for _ in range(3)]
+    make_customer(owner, name="Maria Silvana")
+    first = client.get(URL + "?q=maria+silva&limit=2", **auth(owner)).json()
+    second = client.get(
+        URL + f"?q=maria+silva&limit=2&cursor={first['next_cursor']}", **auth(owner)
+    ).json()
+    assert [i["id"] for i in first["items"]] == [c.pk for c in made[:2]]
+    assert [i["name"] for i in second["items"]] == ["Maria Silva", "Maria Silvana"]
+    assert second["next_cursor"] is None

@@ -7,7 +7,10 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-BEFORE = [("customers", "0004_search_owner"), ("core", "0001_initial")]
+BEFORE = [
+    ("customers", "0005_tax_id_identity_tag_folded"),
+    ("core", "0002_outbox_deliveries_locks"),
+]
 
 
 def migrate(targets):
@@ -22,7 +25,10 @@ def test_existing_tags_and_fields_survive_the_move_and_back():
     migrate(BEFORE)
     now = timezone.now()
     with connection.cursor() as c:
-        c.execute("INSERT INTO customers_tag (id, name) VALUES (5, 'vip'), (9, 'B2B')")
+        c.execute(
+            "INSERT INTO customers_tag (id, name, folded)"
+            " VALUES (5, 'vip', 'vip'), (9, 'B2B', 'b2b')"
+        )
         c.execute(
             "INSERT INTO customers_customer (id, created_at, updated_at, version, kind, name,"
             " sort_name, job_title, stage, source, tax_id, tax_id_type, notes, custom_data)"
@@ -45,7 +51,10 @@ def test_existing_tags_and_fields_survive_the_move_and_back():
     executor = migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
     apps = executor.loader.project_state().apps
     customer = apps.get_model("customers", "Customer").objects.get(pk=1)
-    assert sorted((t.pk, t.name) for t in customer.tags.all()) == [(5, "vip"), (9, "B2B")]
+    assert sorted((t.pk, t.name, t.folded) for t in customer.tags.all()) == [
+        (5, "vip", "vip"),
+        (9, "B2B", "b2b"),
+    ]
     assert customer.custom_data == {"shoe": 38}
     definition = apps.get_model("core", "CustomFieldDefinition").objects.get()
     assert (definition.pk, definition.model, definition.key, definition.version) == (

@@ -145,3 +145,19 @@ def test_team_search_follows_reassignment(owner, teammate, outsider, admin):
     )
     assert search_customers(teammate, "prado") == []
     assert search_customers(outsider, "prado") == [c]
+
+
+def test_an_invalid_tax_id_of_a_chosen_type_is_a_field_error(owner):
+    with pytest.raises(ValidationFailed) as err:
+        create_customer(
+            actor=owner, data=CustomerData(name="Ana", tax_id="123", tax_id_type="br_cpf")
+        )
+    assert err.value.errors["tax_id"] == ["“123” is not a valid CPF (Brazil)."]
+    assert not Customer.objects.exists()
+
+
+def test_a_spanish_nif_is_stored_with_its_letter_and_found_by_it(owner):
+    c = make_customer(owner, name="Lucía Pérez", tax_id="12345678-z")
+    assert (c.tax_id_type, c.tax_id) == ("es_nif", "12345678Z")
+    for query in ["12345678Z", "12345678z", "12345678-Z"]:
+        assert search_customers(owner, query) == [c], query

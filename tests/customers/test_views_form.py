@@ -150,10 +150,11 @@ def test_invalid_rows_are_shown_on_their_own_field_and_nothing_is_saved(client, 
     assert not Customer.objects.exists()
 
 
-def test_probable_duplicates_are_announced_with_links(client, owner):
+def test_probable_duplicates_saved_anyway_are_announced_on_the_360(client, owner):
     first = make_customer(owner, name="Ana Souza", emails=["ana@example.com"])
     client.force_login(owner)
-    response = client.post(CREATE, post_data(name="Ana S.", email_0="ANA@example.com"), follow=True)
+    data = post_data(name="Ana S.", email_0="ANA@example.com", confirm_duplicates="1")
+    response = client.post(CREATE, data, follow=True)
     html = response.content.decode()
     assert "This customer may be a duplicate of:" in html
     assert f'<a href="/customers/{first.pk}/">Ana Souza</a>' in html
@@ -162,7 +163,8 @@ def test_probable_duplicates_are_announced_with_links(client, owner):
 def test_duplicate_warning_escapes_names(client, owner):
     make_customer(owner, name="<b>Bold</b>", emails=["b@example.com"])
     client.force_login(owner)
-    html = client.post(CREATE, post_data(email_0="b@example.com"), follow=True).content.decode()
+    html = client.post(CREATE, post_data(email_0="b@example.com")).content.decode()
+    assert "Probable duplicates" in html
     assert "<b>Bold</b>" not in html and "&lt;b&gt;Bold&lt;/b&gt;" in html
 
 
@@ -298,3 +300,93 @@ def test_stale_delete_keeps_the_customer(client, owner):
     assert "changed by someone else" in response.content.decode()
     assert 'name="version" value="2"' in response.content.decode()
     assert Customer.objects.filter(pk=customer.pk).exists()
+
+
+# --- every error at once; identity and probable duplicates before saving ----------------
+
+
+def test_a_bad_cpf_and_a_bad_email_are_both_shown_at_once(client, owner):
+    CustomFieldDefinition.objects.create(key="employees", label="Employees", field_type="number")
+    client.force_login(owner)
+    response = client.post(
+        CREATE,
+        post_data(
+            name="",
+            email_0="not-an-email",
+            tax_id="111.111.111-11",
+            cf_employees="many",
+            address_0_line1="Rua A, 10",
+        ),
+    )
+    assert response.status_code == 422
+    form = response.context["form"]
+    assert set(form.errors) == {"name", "email_0", "tax_id", "cf_employees", "address_0_city"}
+    assert form.errors["name"] == ["This field is required."]  # once, not twice
+    assert not Customer.objects.exists()
+
+
+def test_a_bad_email_on_edit_does_not_hide_a_bad_cpf(client, owner):
+    customer = make_customer(owner, name="Ana")
+    client.force_login(owner)
+    data = current_form(client, customer)
+    data.update(email_0="nope@", tax_id="123")
+    response = client.post(edit_url(customer), data)
+    assert response.status_code == 422
+    assert {"email_0", "tax_id"} <= set(response.context["form"].errors)
+
+
+def test_a_taken_tax_id_is_refused_with_a_link_to_its_holder(client, owner):
+    first = make_customer(owner, name="Ana Souza", tax_id="11144477735")
+    client.force_login(owner)
+    response = client.post(CREATE, post_data(name="Ana S.", tax_id="111.444.777-35"))
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert f'<a href="/customers/{first.pk}/">Ana Souza</a>' in html
+    assert Customer.objects.count() == 1
+
+
+def test_a_taken_tax_id_of_an_unseen_customer_names_nobody(client, owner, outsider):
+    hidden = make_customer(outsider, name="<b>Hidden</b> Person", tax_id="11144477735")
+    client.force_login(owner)
+    response = client.post(CREATE, post_data(tax_id="111.444.777-35"))
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "Another customer already has this tax id, in records you cannot see." in html
+    assert "Hidden" not in html and f"/customers/{hidden.pk}/" not in html
+
+
+def test_a_shared_email_is_asked_about_before_saving_then_saved_anyway(client, owner):
+    first = make_customer(owner, name="Ana Souza", emails=["ana@example.com"])
+    client.force_login(owner)
+    data = post_data(name="Ana S.", email_0="ANA@example.com")
+    response = client.post(CREATE, data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Probable duplicates" in html
+    assert f'<a href="/customers/{first.pk}/">Ana Souza</a>' in html
+    assert 'name="confirm_duplicates"' in html
+    assert Customer.objects.count() == 1  # nothing saved yet
+    response = client.post(CREATE, {**data, "confirm_duplicates": "1"})
+    assert response.status_code == 302
+    assert Customer.objects.filter(name="Ana S.").exists()
+
+
+def test_an_edit_asks_only_about_newly_shared_values(client, owner):
+    make_customer(owner, name="Ana Souza", emails=["ana@example.com"], phones=["11 98765-4321"])
+    bruno = make_customer(owner, name="Bruno", emails=["ana@example.com"])
+    client.force_login(owner)
+    data = current_form(client, bruno)
+    data["job_title"] = "Buyer"
+    assert client.post(edit_url(bruno), data).status_code == 302  # old shared email: no question
+    data = current_form(client, Customer.objects.get(pk=bruno.pk))
+    data["phone_0"] = "(11) 98765-4321"
+    response = client.post(edit_url(bruno), data)
+    assert response.status_code == 200 and "Probable duplicates" in response.content.decode()
+    assert not Customer.objects.get(pk=bruno.pk).contact_points.filter(kind="phone").exists()
+
+
+def test_customers_the_user_cannot_see_are_never_listed_as_duplicates(client, owner, outsider):
+    make_customer(outsider, name="Hidden", emails=["shared@example.com"])
+    client.force_login(owner)
+    response = client.post(CREATE, post_data(email_0="shared@example.com"))
+    assert response.status_code == 302

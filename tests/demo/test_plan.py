@@ -57,3 +57,16 @@ def test_shape_locales_organizations_and_history():
 def test_every_channel_even_for_a_tiny_set():
     plan = build_plan(seed=1, customers=3, now=NOW)
     assert {i.channel for i in plan.interactions} == set(CHANNELS)
+
+
+def test_tax_ids_are_distinct_even_when_draws_repeat(monkeypatch):
+    """Tax ids are unique in the database: a repeated draw is drawn again."""
+    from vinculo.demo import taxids
+
+    def small_pool(rng, locale, *, company):
+        return "pt_nif", taxids.pt_nif_from(rng.randrange(400), company=company)
+
+    monkeypatch.setattr(taxids, "for_customer", small_pool)
+    plan = build_plan(seed=5, customers=150, now=NOW)
+    numbers = [c.tax_id for c in plan.customers if c.tax_id]
+    assert len(numbers) > 100 and len(set(numbers)) == len(numbers)

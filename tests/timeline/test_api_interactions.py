@@ -195,11 +195,20 @@ def test_external_id_is_logged_once(client, owner, outsider, customer):
     assert first.status_code == 201 and again.status_code == 200
     assert again.json()["id"] == first.json()["id"]
     assert Interaction.objects.count() == 1
-    # Someone who cannot see the first one learns nothing about it.
+    # Someone who cannot see the first one learns nothing about it, and logs nothing.
     theirs = make_customer(outsider, name="Zé")
     clash = post(client, outsider, {**body, "customer": theirs.pk})
-    assert clash.status_code == 422 and "external_id" in fields(clash)
-    assert "Hello" not in clash.content.decode()
+    assert clash.status_code == 409 and clash.json()["code"] == "external_id_conflict"
+    assert (
+        "Hello" not in clash.content.decode()
+        and str(first.json()["id"]) not in clash.content.decode()
+    )
+    # Their own source (their mailbox) never competes with the first one's.
+    own = post(
+        client, outsider, {**body, "customer": theirs.pk, "source": "imap:north@example.com"}
+    )
+    assert own.status_code == 201 and own.json()["source"] == "imap:north@example.com"
+    assert first.json()["source"] == "api"
 
 
 def test_hidden_other_customers_are_not_named(client, owner, teammate, customer):

@@ -3,19 +3,25 @@ young files (uploads in progress) and referenced files stay."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 from pathlib import Path
 
 import pytest
+import time_machine
+from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 from huey.contrib.djhuey import HUEY
 
 from tests.customers.factories import make_customer
 from tests.timeline.factories import make_interaction
+from vinculo.core.jobs import acquire_lock, job_lock
 from vinculo.customers.services import delete_customer
 from vinculo.timeline import jobs
 from vinculo.timeline.services import FileIn
+
+pytestmark = pytest.mark.jobs  # also run on Redis by scripts/test-all
 
 HOUR = 3600
 
@@ -92,9 +98,15 @@ def test_nothing_to_walk(db, media, settings):
 def test_the_job_runs_under_a_lock_and_is_scheduled(db, media):
     put(media, "attachments/2024/01/ab/ab12", age=2 * HOUR)
     assert jobs.prune_orphan_files.call_local() == {"checked": 1, "young": 0, "deleted": 1}
-    with HUEY.lock_task("vinculo-prune-orphan-files"):
+    with job_lock("prune-orphan-files", ttl_seconds=60) as acquired:
+        assert acquired
         put(media, "attachments/2024/01/ab/ab13", age=2 * HOUR)
         assert jobs.prune_orphan_files.call_local() == {"checked": 0, "young": 0, "deleted": 0}
+    # A lock left by a consumer killed mid-run (never released) expires.
+    assert acquire_lock("prune-orphan-files", ttl_seconds=jobs.PRUNE_LOCK_SECONDS)
+    assert jobs.prune_orphan_files.call_local()["deleted"] == 0
+    with time_machine.travel(timezone.now() + dt.timedelta(seconds=jobs.PRUNE_LOCK_SECONDS + 1)):
+        assert jobs.prune_orphan_files.call_local()["deleted"] == 1
 
     autodiscover_modules("tasks")  # what the consumer does at start
     periodic = {t.__name__ for t in HUEY._registry._periodic_tasks}

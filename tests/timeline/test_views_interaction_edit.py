@@ -225,7 +225,7 @@ def test_time_channel_and_duration_can_be_changed_or_cleared(client, owner, call
     assert stored.occurred_at.isoformat().startswith("2026-01-10T17:30")  # São Paulo, UTC-3
     history = history_section(client.get(edit_url(call)).content.decode())
     assert "Channel: <code>Phone call</code> → <code>Meeting</code>" in history
-    assert "Duration (seconds): <code>125</code> → <code>—</code>" in history
+    assert "Duration: <code>3 min</code> → <code>—</code>" in history
     assert "When: " in history and "2026-01-10" not in history  # localised, not ISO
 
 

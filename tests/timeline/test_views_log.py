@@ -55,8 +55,11 @@ def test_quick_call_returns_the_new_entry_and_a_fresh_form(client, owner, custom
     assert (interaction.channel, interaction.direction) == ("call", "in")
     assert interaction.duration_seconds == 720 and interaction.outcome == "follow_up"
     html = response.content.decode()
-    # The entry first (htmx puts it on top of #timeline), escaped.
-    assert html.lstrip().startswith(f'<li id="interaction-{interaction.pk}"')
+    # The entry, escaped, at the end marker of the (empty) timeline: see the tests below.
+    assert (
+        f'<div hx-swap-oob="beforebegin:#timeline-end"><li id="interaction-{interaction.pk}"'
+        in html
+    )
     assert "Asked for &lt;b&gt;prices&lt;/b&gt;" in html and "<b>prices</b>" not in html
     assert "12 min" in html and "Call back\nMonday" in html
     # Out-of-band: an empty form replaces the one just sent, key figures are refreshed.
@@ -196,3 +199,82 @@ def test_posts_need_the_csrf_token_htmx_sends_it_from_the_page(owner, customer):
     response = client.post(log_url(customer), data, HTTP_X_CSRFTOKEN=token, **HX)
     assert response.status_code == 200
     assert Interaction.objects.get().body == "Protected"
+
+
+def test_a_meeting_dated_yesterday_is_placed_before_the_next_older_entry(client, owner, customer):
+    """The quick form swaps nothing itself: the entry goes out of band before the entry
+    that follows it in date order, wherever that is on the page."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.timeline.factories import make_interaction
+
+    now = timezone.now()
+    today = make_interaction(owner, customer, subject="today", occurred_at=now)
+    older = make_interaction(owner, customer, subject="old", occurred_at=now - dt.timedelta(days=3))
+    client.force_login(owner)
+    yesterday = timezone.localtime(now - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+    detail = f"http://testserver/customers/{customer.pk}/"
+    response = client.post(
+        log_url(customer),
+        {"quick": "meeting", "subject": "yesterday", "occurred_at": yesterday},
+        HTTP_HX_CURRENT_URL=detail,
+        **HX,
+    )
+    html = response.content.decode()
+    new = Interaction.objects.get(subject="yesterday")
+    assert (
+        f'hx-swap-oob="beforebegin:#interaction-{older.pk}"><li id="interaction-{new.pk}"' in html
+    )
+    assert f"interaction-{today.pk}" not in html
+    # The oldest of all goes at the end of a fully loaded timeline.
+    oldest = (now - dt.timedelta(days=30)).strftime("%Y-%m-%dT%H:%M")
+    html = client.post(
+        log_url(customer),
+        {"quick": "meeting", "subject": "oldest", "occurred_at": oldest},
+        HTTP_HX_CURRENT_URL=detail,
+        **HX,
+    ).content.decode()
+    assert 'hx-swap-oob="beforebegin:#timeline-end"' in html
+    page = client.get(detail).content.decode()
+    assert page.index("interaction-") < page.index('id="timeline-end"')
+
+
+def test_an_entry_of_another_channel_is_not_put_in_a_filtered_timeline(client, owner, customer):
+    client.force_login(owner)
+    html = client.post(
+        log_url(customer),
+        {"quick": "note", "body": "hello"},
+        HTTP_HX_CURRENT_URL=f"http://testserver/customers/{customer.pk}/?channel=call",
+        **HX,
+    ).content.decode()
+    assert "hello" not in html  # the Calls tab stays calls only
+    assert '<section id="key-figures"' in html  # the figures still count it
+    html = client.post(
+        log_url(customer),
+        {"quick": "call", "subject": "ring", "duration_minutes": "1", "direction": "out"},
+        HTTP_HX_CURRENT_URL=f"http://testserver/customers/{customer.pk}/?channel=call",
+        **HX,
+    ).content.decode()
+    assert "ring" in html and "beforebegin:#timeline-end" in html
+
+
+def test_every_error_at_once_on_the_quick_and_the_full_form(client, owner, customer):
+    """A bad duration (the form's check) does not hide an empty note (the service's)."""
+    client.force_login(owner)
+    html = client.post(
+        log_url(customer),
+        {"quick": "call", "subject": "", "body": "", "duration_minutes": "-5"},
+        **HX,
+    ).content.decode()
+    assert "Write a subject or some details." in html
+    assert "Ensure this value is greater than or equal to 0." in html
+    response = client.post(
+        log_url(customer),
+        {"channel": "call", "subject": "", "occurred_at": "not a date", "direction": "out"},
+    )
+    assert response.status_code == 422
+    errors = response.context["form"].errors
+    assert set(errors) == {"occurred_at", "body"}
+    assert not Interaction.objects.exists()

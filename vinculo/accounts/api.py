@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
 from django.utils import translation
 from ninja import Router, Schema
+
+from vinculo.accounts.requests import ApiRequest
 
 router = Router(tags=["me"])
 
@@ -30,10 +31,11 @@ class MeOut(Schema):
 
 
 @router.get("/me", response=MeOut, summary="The calling user")
-def me(request: HttpRequest) -> dict[str, Any]:
+def me(request: ApiRequest) -> dict[str, Any]:
     """The user, role and language the API answers for (the language of error messages)."""
-    user: Any = request.auth  # type: ignore[attr-defined]
+    user = request.auth
     token = getattr(request, "api_token", None)
+    role = user.role
     return {
         "id": user.pk,
         "username": user.username,
@@ -41,12 +43,12 @@ def me(request: HttpRequest) -> dict[str, Any]:
         "email": user.email,
         "role": (
             {
-                "code": user.role.code,
-                "name": str(user.role),
+                "code": role.code,
+                "name": str(role),
                 "read_scope": user.read_scope(),
                 "write_scope": user.write_scope(),
             }
-            if user.role_id
+            if role is not None
             else None
         ),
         "language": user.language or translation.get_language(),

@@ -132,6 +132,24 @@ class PasswordChangeForm(SetPasswordForm):
     field_order = ["current_password", "new_password1", "new_password2"]
 
 
+class PasswordResetRequestForm(BaseForm):
+    """Someone who forgot their password gives the email address of their account."""
+
+    email = forms.EmailField(
+        label=_("Email"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+
+class ResetPasswordForm(SetPasswordForm):
+    """A new password chosen through an emailed link (Django's reset view passes the user)."""
+
+    def __init__(self, user: Any = None, *args: Any, **kwargs: Any) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+
 class TokenForm(BaseForm):
     name = forms.CharField(
         label=_("Token name"),

@@ -186,14 +186,39 @@ class ApiToken(models.Model):
 
 
 class LoginFailure(models.Model):
-    """A failed sign-in, counted per username and per address to throttle guessing."""
+    """A failed sign-in, counted per (username, address) and per address to throttle guessing."""
 
-    username = models.CharField(max_length=150, db_index=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    username = models.CharField(max_length=150)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        indexes = [
+            # The throttle reads the newest failures of one pair and of one address.
+            models.Index(fields=["username", "ip_address", "-at"], name="loginfailure_pair_at"),
+            models.Index(fields=["ip_address", "-at"], name="loginfailure_address_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.username}@{self.ip_address}"
+
+
+class PasswordResetRequest(models.Model):
+    """A request for a password-reset email, counted per address and per email to throttle
+    it (whether or not an account has that email: counting both alike reveals nothing)."""
+
+    email = models.CharField(max_length=254)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["email", "-at"], name="resetrequest_email_at"),
+            models.Index(fields=["ip_address", "-at"], name="resetrequest_address_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email}@{self.ip_address}"
 
 
 def role_defaults() -> list[dict[str, Any]]:

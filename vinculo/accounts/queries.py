@@ -7,11 +7,13 @@ import zoneinfo
 from typing import Any
 
 from django.conf import settings
+from django.db import models
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.accounts.models import ApiToken, Role, Team, User
 from vinculo.core.pagination import Page, keyset_page
+from vinculo.core.permissions import owner_ids
 
 USERS_PAGE_SIZE = 50
 TEAMS_PAGE_SIZE = 50
@@ -88,15 +90,14 @@ def roles_with_users() -> list[Any]:
     )
 
 
-def staff_in_scope(user: Any, scope: str) -> list[User]:
-    """Active users within `scope` (own / team / all) of `user`: owner and assignee choices.
+def staff_for(user: Any, model: type[models.Model], action: str) -> list[User]:
+    """Active users whose records of `model` `user` may `action` (their owner lies within
+    the rule), e.g. the owner filter of the customer list ("view"), owners a customer may
+    be given to ("reassign"), people a task may be assigned to ("add").
 
     Staff is small (tens to hundreds of people), so a plain list is fine here."""
     users = User.objects.filter(is_active=True)
-    if scope == "all":
+    owners = owner_ids(user, model, action)
+    if owners is None:
         return list(users)
-    if scope == "team":
-        return list(users.filter(pk__in=user.teammate_ids()))
-    if scope == "own":
-        return list(users.filter(pk=user.pk))
-    return []
+    return list(users.filter(pk__in=sorted(owners)))

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from vinculo.accounts.models import ApiToken, Role, Team, User
 from vinculo.accounts.queries import language_codes, time_zone_names
 from vinculo.core import audit, events, persistence
-from vinculo.core.errors import FieldErrors, NotAllowed, ValidationFailed
+from vinculo.core.errors import FieldErrors, NotAllowed, ValidationFailed, field_message
 from vinculo.core.models import AuditEntry
 from vinculo.core.permissions import Scope, require_capability
 
@@ -43,7 +43,7 @@ def _require_admin(actor: Any) -> None:
 def _clean_name(value: str, field: str, errors: FieldErrors, *, limit: int = NAME_MAX) -> str:
     name = " ".join((value or "").split())
     if len(name) > limit:
-        errors.add(field, _("At most %(n)d characters.") % {"n": limit})
+        errors.add(field, _("At most %(n)d characters.") % {"n": limit}, code="too_long")
     return name[:limit]
 
 
@@ -54,7 +54,7 @@ def _clean_email(value: str, errors: FieldErrors, *, exclude_pk: int | None) -> 
     try:
         validate_email(email)
     except ValidationError as exc:
-        errors.add("email", exc.messages[0])
+        errors.add("email", exc.messages[0], code="invalid_email")
         return email
     local, _at, domain = email.rpartition("@")
     email = f"{local}@{domain.lower()}"
@@ -62,20 +62,24 @@ def _clean_email(value: str, errors: FieldErrors, *, exclude_pk: int | None) -> 
     if exclude_pk is not None:
         clash = clash.exclude(pk=exclude_pk)
     if clash.exists():
-        errors.add("email", _("Another user already has this email."))
+        errors.add("email", _("Another user already has this email."), code="taken")
     return email
 
 
 def _clean_language(value: str, errors: FieldErrors) -> str:
     if value and value not in language_codes():
-        errors.add("language", _("Choose one of the available languages."))
+        errors.add("language", _("Choose one of the available languages."), code="invalid_choice")
     return value or ""
 
 
 def _clean_time_zone(value: str, errors: FieldErrors) -> str:
     value = (value or "").strip()
     if value and value not in time_zone_names():
-        errors.add("time_zone", _("Choose a valid time zone, such as America/Sao_Paulo."))
+        errors.add(
+            "time_zone",
+            _("Choose a valid time zone, such as America/Sao_Paulo."),
+            code="invalid_choice",
+        )
     return value
 
 
@@ -83,7 +87,7 @@ def _clean_password(
     password: str, user: User, errors: FieldErrors, field: str = "password"
 ) -> None:
     if not password:
-        errors.add(field, _("This field is required."))
+        errors.add(field, _("This field is required."), code="required")
         return
     try:
         password_validation.validate_password(password, user)
@@ -122,9 +126,9 @@ def create_user(
     errors = FieldErrors()
     username = (username or "").strip()
     if not username:
-        errors.add("username", _("This field is required."))
+        errors.add("username", _("This field is required."), code="required")
     elif len(username) > NAME_MAX:
-        errors.add("username", _("At most %(n)d characters.") % {"n": NAME_MAX})
+        errors.add("username", _("At most %(n)d characters.") % {"n": NAME_MAX}, code="too_long")
     else:
         try:
             UnicodeUsernameValidator()(username)
@@ -132,9 +136,9 @@ def create_user(
             errors.add("username", exc.messages[0])
         else:
             if User.objects.filter(username__iexact=username).exists():
-                errors.add("username", _("This username is taken."))
+                errors.add("username", _("This username is taken."), code="taken")
     if role is None:
-        errors.add("role", _("This field is required."))
+        errors.add("role", _("This field is required."), code="required")
     user = User(
         username=username,
         first_name=_clean_name(first_name, "first_name", errors),
@@ -161,7 +165,9 @@ def create_user(
             persistence.create(user, actor=actor, save_related=save_teams)
     except IntegrityError:
         # Two administrators creating the same username at once: the unique index decides.
-        raise ValidationFailed(errors={"username": [_("This username is taken.")]}) from None
+        raise ValidationFailed(
+            errors={"username": [field_message(_("This username is taken."), "taken")]}
+        ) from None
     return user
 
 
@@ -205,14 +211,20 @@ def update_user(
         user.role = role
     if is_active is not None:
         if not is_active and user.pk == actor.pk:
-            errors.add("is_active", _("You cannot deactivate your own account."))
+            errors.add(
+                "is_active", _("You cannot deactivate your own account."), code="not_allowed"
+            )
         else:
             user.is_active = is_active
     if was_admin and not _is_active_admin(user, user.role, user.is_active):
         others = User.objects.filter(_active_admins()).exclude(pk=user.pk)
         if not others.exists():
             field = "is_active" if not user.is_active else "role"
-            errors.add(field, _("At least one active administrator must remain."))
+            errors.add(
+                field,
+                _("At least one active administrator must remain."),
+                code="last_administrator",
+            )
     errors.raise_if_any()
     with transaction.atomic():
         related: dict[str, list[Any]] = {}
@@ -240,7 +252,11 @@ def set_password(
     errors = FieldErrors()
     if actor.pk == user.pk:
         if not current_password or not user.check_password(current_password):
-            errors.add("current_password", _("Your current password is not correct."))
+            errors.add(
+                "current_password",
+                _("Your current password is not correct."),
+                code="wrong_password",
+            )
     elif not actor.is_administrator:
         raise NotAllowed()
     _clean_password(password, user, errors)
@@ -260,16 +276,37 @@ def set_password(
     return user
 
 
+def reset_password(*, user: User, password: str) -> User:
+    """Set the password of a user who proved to own the account's email (a valid reset link
+    checked by the caller). The user is the actor; the audit entry never holds the password."""
+    if not user.is_active:
+        raise NotAllowed()
+    errors = FieldErrors()
+    _clean_password(password, user, errors)
+    errors.raise_if_any()
+    _ensure_loaded(user)
+    user.set_password(password)
+    with transaction.atomic():
+        persistence.update(
+            user,
+            actor=user,
+            expected_version=None,
+            related_changes={"password": [PASSWORD_MASK, PASSWORD_MASK]},
+        )
+    user._password = None  # type: ignore[attr-defined]  # validators' password_changed done
+    return user
+
+
 def _clean_team_name(name: str, errors: FieldErrors, *, exclude_pk: int | None) -> str:
     clean = _clean_name(name, "name", errors, limit=TEAM_NAME_MAX)
     if not clean:
-        errors.add("name", _("This field is required."))
+        errors.add("name", _("This field is required."), code="required")
         return clean
     clash = Team.objects.filter(name__iexact=clean)
     if exclude_pk is not None:
         clash = clash.exclude(pk=exclude_pk)
     if clash.exists():
-        errors.add("name", _("A team with this name already exists."))
+        errors.add("name", _("A team with this name already exists."), code="taken")
     return clean
 
 
@@ -359,7 +396,7 @@ def update_role(
         if value is None:
             continue
         if value not in Scope.values:
-            errors.add(field, _("Choose one of: none, own, team, all."))
+            errors.add(field, _("Choose one of: none, own, team, all."), code="invalid_choice")
         else:
             setattr(role, field, value)
     flags = {
@@ -375,6 +412,7 @@ def update_role(
         errors.add(
             "can_manage_settings",
             _("The administrator role must keep the right to manage settings."),
+            code="not_allowed",
         )
     errors.raise_if_any()
     with transaction.atomic():
@@ -390,13 +428,17 @@ def issue_token(*, user: Any, name: str, scope: str) -> tuple[ApiToken, str]:
     errors = FieldErrors()
     clean_name = " ".join((name or "").split())
     if not clean_name:
-        errors.add("name", _("This field is required."))
+        errors.add("name", _("This field is required."), code="required")
     elif len(clean_name) > TOKEN_NAME_MAX:
-        errors.add("name", _("At most %(n)d characters.") % {"n": TOKEN_NAME_MAX})
+        errors.add("name", _("At most %(n)d characters.") % {"n": TOKEN_NAME_MAX}, code="too_long")
     if scope not in ApiToken.TokenScope.values:
-        errors.add("scope", _("Choose read or read and write."))
+        errors.add("scope", _("Choose read or read and write."), code="invalid_choice")
     if ApiToken.objects.filter(user=user, revoked_at__isnull=True).count() >= TOKENS_MAX:
-        errors.add("name", _("You have %(n)d active tokens; revoke one first.") % {"n": TOKENS_MAX})
+        errors.add(
+            "name",
+            _("You have %(n)d active tokens; revoke one first.") % {"n": TOKENS_MAX},
+            code="limit_reached",
+        )
     errors.raise_if_any()
     with transaction.atomic():
         token, secret = ApiToken.issue(user=user, name=clean_name, scope=scope)

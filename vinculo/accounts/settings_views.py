@@ -31,7 +31,7 @@ from vinculo.accounts.models import Role, Team, User
 from vinculo.accounts.views import stale_form
 from vinculo.core.errors import DomainError, StaleVersion
 from vinculo.core.history import history_rows
-from vinculo.core.web import add_domain_errors, render_page
+from vinculo.core.web import add_domain_errors, add_errors_besides, render_page, service_errors
 
 NAV = "settings"
 
@@ -86,26 +86,35 @@ def users(request: HttpRequest) -> HttpResponse:
 def user_create(request: HttpRequest) -> HttpResponse:
     """Add a user with an initial password."""
     form = UserCreateForm(request.POST) if request.method == "POST" else UserCreateForm()
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST":
+        valid = form.is_valid()
         data = form.cleaned_data
-        try:
-            user = services.create_user(
+
+        def create() -> User:
+            return services.create_user(
                 actor=request.user,
-                username=data["username"],
-                password=data["password1"],
-                role=data["role"],
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                email=data["email"],
-                teams=list(data["teams"]),
-                language=data["language"],
-                time_zone=data["time_zone"],
+                username=data.get("username") or "",
+                password=data.get("password1") or "",
+                role=data.get("role"),
+                first_name=data.get("first_name") or "",
+                last_name=data.get("last_name") or "",
+                email=data.get("email") or "",
+                teams=list(data.get("teams") or []),
+                language=data.get("language") or "",
+                time_zone=data.get("time_zone") or "",
             )
-        except DomainError as exc:
-            add_domain_errors(form, exc, {"password": "password1"})
+
+        if not valid:
+            # A weak password or a taken username shows with the form's own errors.
+            add_errors_besides(form, service_errors(create), {"password": "password1"})
         else:
-            messages.success(request, _("User “%(name)s” was created.") % {"name": user})
-            return redirect("accounts:users")
+            try:
+                user = create()
+            except DomainError as exc:
+                add_domain_errors(form, exc, {"password": "password1"})
+            else:
+                messages.success(request, _("User “%(name)s” was created.") % {"name": user})
+                return redirect("accounts:users")
     return _page(request, "accounts/settings/user_form.html", {"form": form, "subject": None})
 
 

@@ -2,12 +2,19 @@ from __future__ import annotations
 
 from django.urls import path
 
-from vinculo.accounts import settings_views, views
+from vinculo.accounts import reset_views, settings_views, views
 
 app_name = "accounts"
 urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
+    path("password/reset/", reset_views.password_reset_request, name="password_reset"),
+    path("password/reset/sent/", reset_views.password_reset_sent, name="password_reset_sent"),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        reset_views.PasswordResetConfirm.as_view(),
+        name="password_reset_confirm",
+    ),
     path("language/", views.set_language, name="set_language"),
     path("profile/", views.profile, name="profile"),
     path("profile/password/", views.change_password, name="password"),

@@ -62,9 +62,26 @@ def _fresh(user: Any) -> User:
     return User.objects.select_related("role").get(pk=user.pk)
 
 
+def _wait_message(seconds: int) -> str:
+    """The wait in seconds for short delays, in whole minutes beyond one minute."""
+    if seconds < 60:
+        return ngettext(
+            "Too many failed sign-in attempts. Try again in %(n)d second.",
+            "Too many failed sign-in attempts. Try again in %(n)d seconds.",
+            seconds,
+        ) % {"n": seconds}
+    minutes = throttle.retry_after_minutes(seconds)
+    return ngettext(
+        "Too many failed sign-in attempts. Try again in %(n)d minute.",
+        "Too many failed sign-in attempts. Try again in %(n)d minutes.",
+        minutes,
+    ) % {"n": minutes}
+
+
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
-    """Sign in, refusing every attempt while too many recent ones failed."""
+    """Sign in; after repeated failures of one username from one address, attempts from
+    there must wait (accounts/throttle.py), with 429 and Retry-After."""
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if request.user.is_authenticated and request.method == "GET":
         return redirect(safe_next(request, next_url, settings.LOGIN_REDIRECT_URL))
@@ -77,16 +94,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             address = throttle.client_address(request)
             wait = throttle.retry_after(username, address)
             if wait:
-                minutes = throttle.retry_after_minutes(wait)
-                form.add_error(
-                    None,
-                    ngettext(
-                        "Too many failed sign-in attempts. Try again in %(n)d minute.",
-                        "Too many failed sign-in attempts. Try again in %(n)d minutes.",
-                        minutes,
-                    )
-                    % {"n": minutes},
-                )
+                form.add_error(None, _wait_message(wait))
                 status = 429
             else:
                 user = authenticate(
@@ -96,7 +104,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                     throttle.record_failure(username, address)
                     form.add_error(None, _("Wrong username or password."))
                 else:
-                    throttle.clear(username)
+                    throttle.clear(username, address)
                     login(request, user)
                     return redirect(safe_next(request, next_url, settings.LOGIN_REDIRECT_URL))
     else:

@@ -37,6 +37,18 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
     return values
 
 
+def snapshot_of(obj: models.Model, loaded: dict[str, Any]) -> dict[str, Any]:
+    """The snapshot `snapshot` would have taken of `obj` when it held `loaded` (values by
+    attname, as the database returned them; fields not loaded are skipped like deferred)."""
+    exclude = set(getattr(obj, "audit_exclude", ()))
+    values: dict[str, Any] = {}
+    for field in obj._meta.concrete_fields:
+        if field.primary_key or field.name in exclude or field.attname not in loaded:
+            continue
+        values[field.name] = _plain(loaded[field.attname])
+    return values
+
+
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     """{field: [before, after]} for every field whose value changed."""
     keys = before.keys() | after.keys()

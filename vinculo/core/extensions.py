@@ -92,9 +92,11 @@ class SearchGroup:
     """One kind of record in global search (customers, deals, tickets…).
 
     `search(user, q, limit)` returns at most `limit` records `user` may read, best first.
-    `template` renders them in the top-bar dropdown (each result a link with
-    role="option"), `page_template` on the results page; both get `results`, `q`, `group`.
-    `more_url(q)` is where "see all" leads (a filtered list), if anywhere."""
+    `page(user, q, size, cursor)`, if given, returns one page of them and the cursor of the
+    next page (None on the last), so the results page can walk every match; an unreadable
+    cursor raises ValidationFailed. `template` renders results in the top-bar dropdown
+    (each result a link with role="option"), `page_template` on the results page; both get
+    `results`, `q`, `group`. `more_url(q)` leads to the records' own list, if any."""
 
     key: str
     title: Any
@@ -105,6 +107,7 @@ class SearchGroup:
     visible: UserCheck | None = None
     capability: str = ""
     more_url: Callable[[str], str] | None = None
+    page: Callable[[Any, str, int, str | None], tuple[list[Any], str | None]] | None = None
 
     def allows(self, user: Any) -> bool:
         if not _signed_in(user) or not _has(user, self.capability):
@@ -359,13 +362,34 @@ class SearchResults:
     group: SearchGroup
     results: list[Any]
     more_url: str
+    next_cursor: str | None = None
 
 
-def run_search(user: Any, q: str, limit: int) -> list[SearchResults]:
-    """Every group `user` may search, asked for at most `limit` results each."""
+def run_search(
+    user: Any,
+    q: str,
+    limit: int,
+    *,
+    paged: bool = False,
+    only: str = "",
+    cursor: str | None = None,
+) -> list[SearchResults]:
+    """Every group `user` may search (or only the group `only`), asked for at most `limit`
+    results each. `paged` (the results page) uses the groups' `page` where they have one,
+    from `cursor` for the group `only`, so each answer carries its next cursor."""
     found = []
     for group in search_groups_for(user):
-        results = list(group.search(user, q, limit))
+        if only and group.key != only:
+            continue
+        next_cursor = None
+        if paged and group.page is not None:
+            results, next_cursor = group.page(user, q, limit, cursor if only else None)
+        else:
+            results = group.search(user, q, limit)
         more = group.more_url(q) if group.more_url else ""
-        found.append(SearchResults(group=group, results=results, more_url=more))
+        found.append(
+            SearchResults(
+                group=group, results=list(results), more_url=more, next_cursor=next_cursor
+            )
+        )
     return found

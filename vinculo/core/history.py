@@ -1,12 +1,23 @@
 """Readable audit history of any record: labelled fields, display values, hidden names kept
-hidden. Every "History" section (customer 360, task, interaction, user) is built here."""
+hidden. Every "History" section (customer 360, task, interaction, user) is built here.
+
+Apps say how their models read through `HistoryFormat`s in an optional `<app>/history.py`
+module (a `FORMATS` dict, found like the API's routers): the product's own labels, values
+formatted as people write them (CPF with punctuation, phones, amounts in the viewer's
+language), fields never shown, and fields holding several values (custom fields) that
+read as one line each."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from importlib import import_module
+from importlib.util import find_spec
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.utils import formats, timezone
@@ -28,6 +39,46 @@ CHANNELS = {
 }
 
 
+# (label, before, after) lines for one audited value that holds several (a dict of fields).
+Expander = Callable[[Any, Any], list[tuple[str, str, str]]]
+
+
+@dataclass(frozen=True)
+class HistoryFormat:
+    """How one model's changes read. `labels` replace verbose names (lazy strings);
+    `values` format one stored value (each item of a list); `hidden` fields are never
+    shown; `expand` turns a field into several lines."""
+
+    labels: Mapping[str, Any] = field(default_factory=dict)
+    values: Mapping[str, Callable[[Any], str]] = field(default_factory=dict)
+    hidden: frozenset[str] = frozenset()
+    expand: Mapping[str, Callable[[], Expander]] = field(default_factory=dict)
+
+
+_formats: dict[str, HistoryFormat] | None = None
+
+
+def _discovered() -> dict[str, HistoryFormat]:
+    """{model label: format} from every installed app's `history` module, loaded once."""
+    global _formats
+    if _formats is None:
+        found: dict[str, HistoryFormat] = {}
+        for config in apps.get_app_configs():
+            if not config.name.startswith("vinculo."):
+                continue
+            if find_spec(f"{config.name}.history") is None:
+                continue
+            module = import_module(f"{config.name}.history")
+            for model, fmt in getattr(module, "FORMATS", {}).items():
+                found[model._meta.label_lower] = fmt
+        _formats = found
+    return _formats
+
+
+def format_of(model: type[models.Model]) -> HistoryFormat:
+    return _discovered().get(model._meta.label_lower, HistoryFormat())
+
+
 def _model_field(model: type[models.Model], name: str) -> Any:
     try:
         return model._meta.get_field(name)
@@ -35,7 +86,9 @@ def _model_field(model: type[models.Model], name: str) -> Any:
         return None
 
 
-def _label(model: type[models.Model], name: str, extra: dict[str, str]) -> str:
+def _label(model: type[models.Model], name: str, extra: dict[str, str], fmt: HistoryFormat) -> str:
+    if name in fmt.labels:
+        return str(fmt.labels[name])
     field = _model_field(model, name)
     verbose = getattr(field, "verbose_name", None) if field is not None else None
     if verbose:
@@ -119,13 +172,14 @@ def _date_value(field: Any, value: Any) -> str | None:
     return None
 
 
-def _plain(value: Any) -> str:
+def plain(value: Any) -> str:
+    """Any stored value as text: yes/no, lists and dicts joined, "—" for nothing."""
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if isinstance(value, list):
-        return ", ".join(_plain(v) for v in value)
+        return ", ".join(plain(v) for v in value)
     if isinstance(value, dict):
-        return ", ".join(f"{k}: {_plain(v)}" for k, v in value.items())
+        return ", ".join(f"{k}: {plain(v)}" for k, v in value.items())
     if value is None:
         return EMPTY
     return str(value)
@@ -145,6 +199,7 @@ def history_rows(
     audit, like a customer's emails). Values are plain text: the template escapes them."""
     model = type(obj)
     extra = extra_labels or {}
+    fmt = format_of(model)
     entries = history(obj, limit=limit)
     related = _related_names(model, entries, user)
     choices: dict[str, dict[Any, Any]] = {}
@@ -152,9 +207,16 @@ def history_rows(
         if f.flatchoices:
             choices[f.name] = dict(f.flatchoices)
 
+    expanders: dict[str, Expander] = {}
+
     def show(name: str, value: Any) -> str:
         if value is None or value == "" or value == [] or value == {}:
             return EMPTY
+        if name in fmt.values:
+            formatter = fmt.values[name]
+            if isinstance(value, list):
+                return ", ".join(formatter(v) for v in value)
+            return formatter(value)
         if name in related and _is_key(value):
             return related[name].get(value, f"#{value}")
         if name in related and isinstance(value, list):
@@ -162,18 +224,31 @@ def history_rows(
         if name in choices and not isinstance(value, list | dict):
             return str(choices[name].get(value, value))
         shown = _date_value(_model_field(model, name), value)
-        return shown if shown is not None else _plain(value)
+        return shown if shown is not None else plain(value)
+
+    def lines(name: str, before: Any, after: Any) -> list[dict[str, str]]:
+        if name in fmt.hidden:
+            return []
+        if name in fmt.expand:
+            if name not in expanders:
+                expanders[name] = fmt.expand[name]()  # loads what it needs once per call
+            shown = expanders[name](before, after)
+            return [{"field": label, "before": b, "after": a} for label, b, a in shown]
+        return [
+            {
+                "field": _label(model, name, extra, fmt),
+                "before": show(name, before),
+                "after": show(name, after),
+            }
+        ]
 
     rows = []
     for entry in entries:
         changes = [
-            {
-                "field": _label(model, name, extra),
-                "before": show(name, pair[0]),
-                "after": show(name, pair[1]),
-            }
+            line
             for name, pair in entry.changes.items()
             if isinstance(pair, list) and len(pair) == 2
+            for line in lines(name, pair[0], pair[1])
         ]
         via = str(CHANNELS.get(entry.via, entry.via))
         rows.append({"entry": entry, "changes": changes, "via": via})

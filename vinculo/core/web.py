@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.db import models
+from django.db import models, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 
-from vinculo.core.errors import DomainError
+from vinculo.core.errors import DomainError, ValidationFailed
+from vinculo.core.permissions import restrict
 
 M = TypeVar("M", bound=models.Model)
 
@@ -38,7 +40,7 @@ def render_page(
 def get_visible(model: type[M], user: Any, pk: Any) -> M:
     """The record if `user` may read it, else 404 — never 403, so ids of others' records
     do not even reveal that they exist."""
-    obj = model.objects.visible_to(user).filter(pk=pk).first()  # type: ignore[attr-defined]
+    obj = restrict(model._default_manager.all(), user, "view").filter(pk=pk).first()
     if obj is None:
         raise Http404
     return obj
@@ -53,5 +55,41 @@ def add_domain_errors(form: Any, exc: DomainError, field_map: dict[str, str] | N
     for name, messages in exc.errors.items():
         wanted = field_map.get(name, name.split(".")[0])
         target = wanted if wanted in form.fields else None
+        for message in messages:
+            form.add_error(target, message)
+
+
+class _DryRun(Exception):
+    """Raised to roll back a service call made only to learn its errors."""
+
+
+def service_errors(call: Callable[[], object]) -> dict[str, list[str]]:
+    """The field errors a service finds in some input, keeping nothing it writes.
+
+    A page whose own field checks failed has not called its service yet, so the service's
+    own rules (a taken username, a weak password, an empty note) would only show after the
+    first errors are fixed: one round at a time. Calling the service inside a transaction
+    that is always rolled back shows every problem at once. Never pass uploaded files."""
+    try:
+        with transaction.atomic():
+            call()
+            raise _DryRun
+    except ValidationFailed as exc:
+        return exc.errors
+    except (_DryRun, DomainError):
+        return {}
+
+
+def add_errors_besides(
+    form: Any, errors: dict[str, list[str]], field_map: dict[str, str] | None = None
+) -> None:
+    """Add service errors to a form Django already refused, only on fields that have no
+    error of their own (so nothing is said twice); others go to the top."""
+    field_map = field_map or {}
+    for name, messages in errors.items():
+        wanted = field_map.get(name, name.split(".")[0])
+        target = wanted if wanted in form.fields else None
+        if target is not None and target in form.errors:
+            continue
         for message in messages:
             form.add_error(target, message)

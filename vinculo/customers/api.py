@@ -1,5 +1,5 @@
 """Customers over the JSON API: list (the list page's filters), create, read, edit, delete,
-history. Reads go through `visible_to`, writes through customers.services."""
+history. Reads go through `restrict`, writes through customers.services."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ import datetime as dt
 from typing import Annotated, Any
 
 from django.db.models import prefetch_related_objects
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from vinculo.accounts.requests import ApiRequest
 from vinculo.core.api.concurrency import IF_MATCH_DOC, expected_version, set_etag
 from vinculo.core.api.idempotency import idempotent
 from vinculo.core.api.schemas import (
@@ -29,13 +30,14 @@ from vinculo.core.api.schemas import (
     ref,
 )
 from vinculo.core.audit import model_label
-from vinculo.core.errors import ValidationFailed
+from vinculo.core.errors import ValidationFailed, field_message
 from vinculo.core.models import AuditEntry
 from vinculo.core.pagination import keyset_page
+from vinculo.core.permissions import restrict
 from vinculo.core.tagging.api import CustomValues, TagNames, TagQuery
 from vinculo.customers import services
 from vinculo.customers.models import ContactPoint, Customer
-from vinculo.customers.queries import SORTS, CustomerFilter, customer_page
+from vinculo.customers.queries import SORTS, CustomerFilter, customer_page, customer_total
 
 router = Router(tags=["customers"])
 
@@ -120,9 +122,13 @@ def to_data(payload: CustomerPatch) -> services.CustomerData:
             elif name in {"tags", "emails", "phones", "socials", "addresses"}:
                 setattr(data, attr, [])
             elif name == "owner":
-                errors[name] = [_("Every customer needs an owner: choose another user.")]
+                errors[name] = [
+                    field_message(
+                        _("Every customer needs an owner: choose another user."), "required"
+                    )
+                ]
             elif name in _NOT_NULL:
-                errors[name] = [_("This field cannot be null.")]
+                errors[name] = [field_message(_("This field cannot be null."), "null")]
             continue
         if name in {"emails", "phones", "socials"}:
             value = [
@@ -196,7 +202,18 @@ class CustomerDetail(CustomerOut):
     )
 
 
-CustomerPage = page_schema(CustomerOut, "CustomerPage")
+class CustomerPage(page_schema(CustomerOut, "CustomerPageBase")):  # type: ignore[misc]
+    total: int | None = Field(
+        None,
+        description="How many customers match: exact, an estimate (`total_is_estimate`) or "
+        "a lower bound (`total_is_lower_bound`: more than `total`); null with `q`",
+    )
+    total_is_estimate: bool = Field(
+        False, description="`total` comes from the database's statistics, not a count"
+    )
+    total_is_lower_bound: bool = Field(
+        False, description="More than `total` customers match (counting stopped there)"
+    )
 
 
 class AuditOut(Schema):
@@ -269,7 +286,7 @@ def customer_dict(c: Customer) -> dict[str, Any]:
 def _load(user: Any, pk: int) -> Customer:
     """The customer with its relations, if `user` may read it; else 404."""
     customer = (
-        Customer.objects.visible_to(user)
+        restrict(Customer.objects.all(), user, "view")
         .select_related("owner", "organization")
         .prefetch_related("contact_points", "addresses", "tags")
         .filter(pk=pk)
@@ -294,7 +311,7 @@ def _detail(user: Any, customer: Customer, response: HttpResponse) -> dict[str, 
 
 @router.get("/customers", response=CustomerPage, summary="List customers")
 def list_customers(
-    request: HttpRequest,
+    request: ApiRequest,
     cursor: Cursor | None = None,
     limit: Limit = DEFAULT_LIMIT,
     q: Annotated[str | None, Query(max_length=200, description="Text search")] = None,
@@ -308,30 +325,36 @@ def list_customers(
 ) -> dict[str, Any]:
     """The filters of the customers page. Also `cf_<key>=value` for custom fields, and
     `cf_<key>__gte=` / `cf_<key>__lte=` for number, money and date fields. With `q`, the best
-    matches come in one page, without cursors."""
-    user: Any = request.auth  # type: ignore[attr-defined]
+    matches first (exact name, then names beginning with the words, then the rest), page
+    after page through `next_cursor`."""
+    user = request.auth
     flt = CustomerFilter.from_params(request.GET)
     page = customer_page(user, flt, cursor=cursor, size=limit)
+    total = customer_total(user, flt, page)
     prefetch_related_objects(page.items, "contact_points", "addresses")
-    return page_body(page, [customer_dict(c) for c in page.items])
+    body = page_body(page, [customer_dict(c) for c in page.items])
+    body["total"] = total.value if total else None
+    body["total_is_estimate"] = bool(total and total.is_estimate)
+    body["total_is_lower_bound"] = bool(total and total.is_lower_bound)
+    return body
 
 
 @router.post("/customers", response={201: CustomerDetail}, summary="Create a customer")
 @idempotent
 def create_customer(
-    request: HttpRequest, payload: CustomerIn, response: HttpResponse
+    request: ApiRequest, payload: CustomerIn, response: HttpResponse
 ) -> dict[str, Any]:
     """The caller owns the new customer unless `owner` names another user."""
-    user: Any = request.auth  # type: ignore[attr-defined]
+    user = request.auth
     customer = services.create_customer(actor=user, data=to_data(payload))
     response["Location"] = f"{request.path.rstrip('/')}/{customer.pk}"
     return _detail(user, _load(user, customer.pk), response)
 
 
 @router.get("/customers/{id}", response=CustomerDetail, summary="Read a customer")
-def get_customer(request: HttpRequest, id: Id, response: HttpResponse) -> dict[str, Any]:
+def get_customer(request: ApiRequest, id: Id, response: HttpResponse) -> dict[str, Any]:
     """The ETag header holds the version to send back in If-Match when editing."""
-    user: Any = request.auth  # type: ignore[attr-defined]
+    user = request.auth
     return _detail(user, _load(user, id), response)
 
 
@@ -342,10 +365,10 @@ def get_customer(request: HttpRequest, id: Id, response: HttpResponse) -> dict[s
     openapi_extra=IF_MATCH_DOC,
 )
 def patch_customer(
-    request: HttpRequest, id: Id, payload: CustomerPatch, response: HttpResponse
+    request: ApiRequest, id: Id, payload: CustomerPatch, response: HttpResponse
 ) -> dict[str, Any]:
     """Only the fields sent change. Lists (emails, tags, …) are replaced as a whole."""
-    user: Any = request.auth  # type: ignore[attr-defined]
+    user = request.auth
     customer = _load(user, id)
     version = expected_version(request)
     services.update_customer(
@@ -357,8 +380,8 @@ def patch_customer(
 @router.delete(
     "/customers/{id}", response={204: None}, summary="Delete a customer", openapi_extra=IF_MATCH_DOC
 )
-def delete_customer(request: HttpRequest, id: Id) -> None:
-    user: Any = request.auth  # type: ignore[attr-defined]
+def delete_customer(request: ApiRequest, id: Id) -> None:
+    user = request.auth
     customer = _load(user, id)
     version = expected_version(request)
     services.delete_customer(actor=user, customer=customer, expected_version=version)
@@ -366,11 +389,11 @@ def delete_customer(request: HttpRequest, id: Id) -> None:
 
 @router.get("/customers/{id}/history", response=HistoryPage, summary="A customer's history")
 def customer_history(
-    request: HttpRequest, id: Id, cursor: Cursor | None = None, limit: Limit = DEFAULT_LIMIT
+    request: ApiRequest, id: Id, cursor: Cursor | None = None, limit: Limit = DEFAULT_LIMIT
 ) -> dict[str, Any]:
     """Audit entries of the customer, newest first: who changed which field, when, how."""
-    user: Any = request.auth  # type: ignore[attr-defined]
-    customer = Customer.objects.visible_to(user).filter(pk=id).first()
+    user = request.auth
+    customer = restrict(Customer.objects.all(), user, "view").filter(pk=id).first()
     if customer is None:
         raise Http404
     entries = AuditEntry.objects.filter(

@@ -6,3 +6,8 @@ class CustomersConfig(AppConfig):
     name = "vinculo.customers"
     label = "customers"
     verbose_name = _("Customers")
+
+    def ready(self) -> None:
+        from vinculo.core.links import register_linkable
+
+        register_linkable(self.get_model("Customer"))

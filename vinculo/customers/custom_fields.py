@@ -7,6 +7,7 @@ from typing import Any
 from vinculo.core.tagging import values
 from vinculo.core.tagging.values import TEXT_MAX as TEXT_MAX
 from vinculo.core.tagging.values import clean_value as clean_value
+from vinculo.core.tagging.values import format_value as format_value
 from vinculo.customers.models import Customer, CustomFieldDefinition
 
 

@@ -11,7 +11,7 @@ from vinculo.core import extensions as ext
 from vinculo.core.tagging.models import CustomFieldDefinition
 from vinculo.customers.models import Customer
 from vinculo.customers.queries import with_list_relations
-from vinculo.customers.search import search_customers
+from vinculo.customers.search import search_customers, search_page
 
 
 def search(user: Any, q: str, limit: int) -> list[Customer]:
@@ -19,11 +19,18 @@ def search(user: Any, q: str, limit: int) -> list[Customer]:
     return with_list_relations(search_customers(user, q, limit=limit))
 
 
+def page(user: Any, q: str, size: int, cursor: str | None) -> tuple[list[Customer], str | None]:
+    """One page of the matches in rank order and the cursor of the next one."""
+    found = search_page(user, q, size=size, cursor=cursor)
+    return with_list_relations(found.items), found.next_cursor
+
+
 ext.register_search_group(
     ext.SearchGroup(
         key="customers",
         title=_("Customers"),
         search=search,
+        page=page,
         template="customers/_search_options.html",
         page_template="customers/_search_table.html",
         order=10,

@@ -9,9 +9,11 @@ from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from vinculo.core.errors import DomainError
+from vinculo.core.errors import DomainError, ValidationFailed
 from vinculo.core.tagging.forms import add_custom_fields, custom_initial, custom_values
 from vinculo.core.web import add_domain_errors
 from vinculo.customers.models import ContactPoint, Customer, CustomFieldDefinition
@@ -208,14 +210,17 @@ class CustomerForm(forms.Form):
         return cleaned
 
     def to_data(self) -> CustomerData:
-        """The service input; on edit every field is sent, so empty values clear."""
+        """The service input; on edit every field is sent, so empty values clear.
+
+        Also called on a form Django refused: fields it could not read are left out (they
+        have their error already) and the service checks all the others."""
         cd = self.cleaned_data
-        kind = cd["kind"]
+        kind = cd.get("kind") or Customer.Kind.PERSON
         data = CustomerData(
             kind=kind,
-            name=cd["name"],
+            name=cd.get("name"),
             job_title=cd.get("job_title") or "",
-            stage=cd["stage"],
+            stage=cd.get("stage") or None,
             source=cd.get("source") or "",
             tax_id=cd.get("tax_id") or "",
             tax_id_type=cd.get("tax_id_type") or "",
@@ -268,7 +273,7 @@ class CustomerForm(forms.Form):
                     label=parts["label"],
                 )
             )
-        data.custom = custom_values(cd, self.definitions, kind)
+        data.custom = custom_values(cd, self.definitions, kind, skip=self.errors)
         self._sent_points = {
             "emails": [i for i in range(self.rows["email"]) if cd.get(f"email_{i}")],
             "phones": [i for i in range(self.rows["phone"]) if cd.get(f"phone_{i}")],
@@ -276,8 +281,12 @@ class CustomerForm(forms.Form):
         }
         return data
 
-    def add_service_errors(self, exc: DomainError) -> None:
-        """Show a service's errors ("emails", "custom.<key>", "addresses.0.city") on fields."""
+    def add_service_errors(self, exc: DomainError, *, besides_own: bool = False) -> None:
+        """Show a service's errors ("emails", "custom.<key>", "addresses.0.city") on fields.
+
+        `besides_own`: the form's own checks failed already; add only the service's errors
+        on fields that have none, so nothing is reported twice. A taken tax id links to
+        the customer who has it when the user may see them."""
         field_map: dict[str, str] = {}
         sent = getattr(self, "_sent_points", {})
         rows = {"emails": "email_{}", "phones": "phone_{}", "socials": "social_{}"}
@@ -293,7 +302,25 @@ class CustomerForm(forms.Form):
                 index = int(position) if position.isdigit() else 0
                 row = sent_rows[index] if index < len(sent_rows) else index
                 field_map[name] = f"address_{row}_{part}"
-        add_domain_errors(self, exc, field_map)
+        errors = dict(exc.errors)
+        if besides_own:
+            errors = {
+                name: messages
+                for name, messages in errors.items()
+                if field_map.get(name, name.split(".")[0]) not in self.errors
+            }
+        holder = getattr(exc, "tax_id_holder", None)
+        if holder is not None and "tax_id" in errors:
+            errors["tax_id"] = [
+                format_html(
+                    '{} <a href="{}">{}</a>',
+                    _("Another customer already has this tax id:"),
+                    reverse("customers:detail", args=[holder.pk]),
+                    holder.name,
+                )
+            ]
+        if errors or not besides_own:
+            add_domain_errors(self, ValidationFailed(exc.message, errors=errors), field_map)
 
 
 def _existing_rows(customer: Customer) -> dict[str, list[Any]]:

@@ -9,7 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.models import VersionedModel
-from vinculo.core.permissions import VisibleQuerySet, owner_in_scope
+from vinculo.core.permissions import Access, Capability, Owner, VisibleQuerySet
 from vinculo.core.tagging.models import CustomFieldDefinition as FieldDefinition
 from vinculo.core.tagging.models import HasCustomFields, Tagged
 from vinculo.core.tagging.models import Tag as Tag  # tags are shared by every tagged model
@@ -24,7 +24,7 @@ class FieldAppliesTo(models.TextChoices):
 
 
 class CustomerQuerySet(VisibleQuerySet):
-    owner_field = "owner"
+    """Customers; `restrict(user, action)` applies Customer.access."""
 
 
 class Customer(Tagged, HasCustomFields, VersionedModel):
@@ -99,6 +99,18 @@ class Customer(Tagged, HasCustomFields, VersionedModel):
     # Custom fields may be limited to people or to organizations.
     custom_field_applies_to = FieldAppliesTo.choices
 
+    # Who may do what (see core.permissions): the role's scopes over the owner; service
+    # agents log on any customer they read; reassigning needs the capability too.
+    access = Access(
+        owner="owner",
+        view=Owner("read"),
+        add=Owner("write"),
+        change=Owner("write"),
+        delete=Owner("write"),
+        log=Owner("write") | (Capability("can_log_on_readable") & Owner("read")),
+        reassign=Capability("can_reassign") & Owner("write"),
+    )
+
     audit_exclude = ("created_at", "updated_at", "version", "sort_name")
 
     class Meta:
@@ -112,6 +124,13 @@ class Customer(Tagged, HasCustomFields, VersionedModel):
             models.Index(fields=["tax_id"], name="customer_tax_idx"),
             models.Index(fields=["organization"], name="customer_org_idx"),
         ]
+        constraints = [
+            # A tax id is an identity: one customer per normalised number, even when two
+            # saves race past the service's check (it answers with a field error then).
+            models.UniqueConstraint(
+                fields=["tax_id"], condition=~models.Q(tax_id=""), name="customer_tax_id_unique"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -122,21 +141,6 @@ class Customer(Tagged, HasCustomFields, VersionedModel):
 
     def custom_field_kind(self) -> str:
         return self.kind
-
-    def permits(self, user: Any, action: str) -> bool:
-        """Visibility and write rules for one customer (see core.permissions)."""
-        if action == "view":
-            return owner_in_scope(user, user.read_scope(), self.owner_id)
-        if action in {"change", "delete"}:
-            return owner_in_scope(user, user.write_scope(), self.owner_id)
-        if action == "log":
-            return owner_in_scope(user, user.write_scope(), self.owner_id) or (
-                user.has_capability("can_log_on_readable")
-                and owner_in_scope(user, user.read_scope(), self.owner_id)
-            )
-        if action == "reassign":
-            return user.has_capability("can_reassign") and self.permits(user, "change")
-        return False
 
 
 class ContactPoint(models.Model):
@@ -203,12 +207,12 @@ class Address(models.Model):
         return ", ".join(p for p in [self.line1, self.city, self.country] if p)
 
 
+CUSTOMER_LABEL = "customers.customer"
+
+
 class CustomFieldDefinitionManager(models.Manager["CustomFieldDefinition"]):
     def get_queryset(self) -> models.QuerySet[CustomFieldDefinition]:
         return super().get_queryset().filter(model=CUSTOMER_LABEL)
-
-
-CUSTOMER_LABEL = "customers.customer"
 
 
 class CustomFieldDefinition(FieldDefinition):

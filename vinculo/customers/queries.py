@@ -11,9 +11,12 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from vinculo.core.errors import ValidationFailed
+from vinculo.core.counts import Total, list_total
+from vinculo.core.errors import ValidationFailed, field_message
 from vinculo.core.pagination import Page, keyset_page
+from vinculo.core.permissions import restrict
 from vinculo.core.tagging.filters import TagAndFieldFilter
+from vinculo.core.tagging.filters import suggest_tags as suggest_tags
 from vinculo.customers.models import ContactPoint, Customer
 
 # Each sort order is backed by an index ending in id (see Customer.Meta.indexes).
@@ -48,7 +51,12 @@ class CustomerFilter:
         def pick(name: str, allowed: list[str]) -> str:
             value = str(params.get(name) or "").strip()
             if value and value not in allowed:
-                errors[name] = [_("“%(v)s” is not one of the available choices.") % {"v": value}]
+                errors[name] = [
+                    field_message(
+                        _("“%(v)s” is not one of the available choices.") % {"v": value},
+                        "invalid_choice",
+                    )
+                ]
                 return ""
             return value
 
@@ -107,20 +115,30 @@ class CustomerFilter:
 
 
 def customer_page(user: Any, flt: CustomerFilter, *, cursor: str | None, size: int) -> Page:
-    """A page of customers visible to `user`. With a text query, the best search matches."""
-    base = Customer.objects.visible_to(user)
+    """A page of customers visible to `user`. With a text query, the best search matches,
+    the filters applied in the database, one ranked page after another."""
+    base = restrict(Customer.objects.all(), user, "view")
     if flt.q:
-        from vinculo.customers.search import search_customers
+        from vinculo.customers.search import search_page
 
-        found = search_customers(user, flt.q, limit=size)
-        ids = [c.pk for c in found]
-        matching = set(flt.apply(base.filter(pk__in=ids), user).values_list("pk", flat=True))
-        items = [c for c in found if c.pk in matching]
-        return Page(items=with_list_relations(items))
+        found = search_page(user, flt.q, size=size, cursor=cursor, queryset=flt.apply(base, user))
+        return Page(items=with_list_relations(found.items), next_cursor=found.next_cursor)
     order = SORTS[flt.sort][0]
-    page = keyset_page(flt.apply(base, user), order=order, cursor=cursor, size=size)
+    rows = flt.apply(base, user).select_related("owner", "organization")
+    page = keyset_page(rows, order=order, cursor=cursor, size=size)
     page.items = with_list_relations(page.items)
     return page
+
+
+def customer_total(user: Any, flt: CustomerFilter, page: Page) -> Total | None:
+    """How many customers the list holds: exact when cheap to count, else an estimate from
+    the database's statistics (core.counts). None for a text search (ranked, not counted)."""
+    if flt.q:
+        return None
+    if page.prev_cursor is None and page.next_cursor is None:
+        return Total(len(page.items))  # the whole list is on this page
+    queryset = flt.apply(restrict(Customer.objects.all(), user, "view"), user)
+    return list_total(queryset, whole_table=not flt.is_filtered() and user.read_scope() == "all")
 
 
 def with_list_relations(customers: list[Customer]) -> list[Customer]:
@@ -128,9 +146,13 @@ def with_list_relations(customers: list[Customer]) -> list[Customer]:
     if not customers:
         return customers
     ids = [c.pk for c in customers]
-    by_id = {
-        c.pk: c for c in Customer.objects.filter(pk__in=ids).select_related("owner", "organization")
-    }
+    if all(_has_relations(c) for c in customers):
+        by_id = {c.pk: c for c in customers}
+    else:
+        by_id = {
+            c.pk: c
+            for c in Customer.objects.filter(pk__in=ids).select_related("owner", "organization")
+        }
     primary: dict[tuple[int, str], str] = {}
     for point in ContactPoint.objects.filter(
         customer_id__in=ids, kind__in=["email", "phone"]
@@ -151,24 +173,32 @@ def with_list_relations(customers: list[Customer]) -> list[Customer]:
     return out
 
 
+def _has_relations(customer: Customer) -> bool:
+    """Owner and organization already loaded (select_related), so not read again."""
+    cache = customer._state.fields_cache
+    return (customer.owner_id is None or "owner" in cache) and (
+        customer.organization_id is None or "organization" in cache
+    )
+
+
 def suggest_customers(user: Any, q: str, *, kind: str = "", limit: int = 10) -> list[Customer]:
     """A few visible customers matching `q` (optionally of one kind), for choosers in forms.
 
     Goes through global search, so it stays an index lookup at any table size."""
-    from vinculo.customers.search import search_customers
+    from vinculo.customers.search import search_page, visible_customers
 
     if len(q.strip()) < 2:
         return []
-    found = search_customers(user, q, limit=200 if kind else limit)
+    queryset = visible_customers(user)
     if kind:
-        found = [c for c in found if c.kind == kind]
-    return found[:limit]
+        queryset = queryset.filter(kind=kind)
+    return search_page(user, q, size=limit, queryset=queryset).items
 
 
 def people_of(organization: Customer, user: Any, *, limit: int = 50) -> list[Customer]:
     """The first people (by name) of an organization that `user` may see."""
     return list(
-        Customer.objects.visible_to(user)
+        restrict(Customer.objects.all(), user, "view")
         .filter(organization=organization)
         .select_related("owner")
         .order_by("sort_name", "id")[:limit]

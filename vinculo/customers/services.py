@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import QuerySet
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from vinculo.core import persistence
-from vinculo.core.errors import FieldErrors, NotAllowed
-from vinculo.core.permissions import can, owner_in_scope
+from vinculo.core.errors import FieldErrors, ValidationFailed, django_messages
+from vinculo.core.permissions import can, require, require_create, restrict
 from vinculo.core.tagging.models import Tag
-from vinculo.core.tagging.values import apply_custom_data, set_tags, tag_objects
+from vinculo.core.tagging.values import (
+    apply_custom_data,
+    clean_tag_names,
+    set_tags,
+    tag_objects,
+)
 from vinculo.customers import search
 from vinculo.customers.models import Address, ContactPoint, Customer
 from vinculo.customers.normalize import fold, normalize_email, normalize_phone, normalize_tax_id
@@ -70,13 +77,79 @@ class CustomerData:
     cleared: set[str] = field(default_factory=set)
 
 
+class CustomerInvalid(ValidationFailed):
+    """Field errors of a customer, plus the customer who already has the tax id when the
+    actor may see them (pages link to it; the API reports the field error alone)."""
+
+    def __init__(
+        self, *, errors: dict[str, list[str]], tax_id_holder: Customer | None = None
+    ) -> None:
+        super().__init__(errors=errors)
+        self.tax_id_holder = tax_id_holder
+
+
+def _tax_id_holder(customer: Customer) -> Customer | None:
+    """Another customer with the same normalised tax id (an index lookup), if any."""
+    if not customer.tax_id:
+        return None
+    return (
+        Customer.objects.filter(tax_id=customer.tax_id)
+        .exclude(pk=customer.pk)
+        .only("pk", "name", "owner_id")
+        .order_by("pk")
+        .first()
+    )
+
+
+def _tax_id_error(holder: Customer, actor: Any, errors: FieldErrors) -> Customer | None:
+    """Report the clash; name (and return) the holder only if the actor may see them."""
+    if can(actor, "view", holder):
+        errors.add(
+            "tax_id",
+            _("Another customer already has this tax id: %(name)s.") % {"name": holder.name},
+            code="taken",
+        )
+        return holder
+    errors.add(
+        "tax_id",
+        _(
+            "Another customer already has this tax id, in records you cannot see. "
+            "Ask an administrator to find it."
+        ),
+        code="taken",
+    )
+    return None
+
+
+def _check_tax_id_free(
+    customer: Customer, data: CustomerData, actor: Any, errors: FieldErrors
+) -> Customer | None:
+    """A tax id is an identity: a second customer with it is refused."""
+    if data.tax_id is None and data.tax_id_type is None:
+        return None
+    if "tax_id" in errors.by_field:
+        return None
+    holder = _tax_id_holder(customer)
+    return _tax_id_error(holder, actor, errors) if holder is not None else None
+
+
+def _tax_id_taken(actor: Any, customer: Customer, exc: IntegrityError) -> CustomerInvalid:
+    """The answer to a lost race: the unique index refused a tax id saved meanwhile."""
+    holder = _tax_id_holder(customer)
+    if holder is None:
+        raise exc
+    errors = FieldErrors()
+    visible = _tax_id_error(holder, actor, errors)
+    return CustomerInvalid(errors=errors.by_field, tax_id_holder=visible)
+
+
 def _clean_points(
     kind: str, items: list[ContactIn], errors: FieldErrors, field_name: str
 ) -> list[ContactPoint]:
     points: list[ContactPoint] = []
     seen: set[str] = set()
     if len(items) > POINTS_MAX:
-        errors.add(field_name, _("At most %(n)d entries.") % {"n": POINTS_MAX})
+        errors.add(field_name, _("At most %(n)d entries.") % {"n": POINTS_MAX}, code="too_long")
         return points
     for position, item in enumerate(items):
         raw = (item.value or "").strip()
@@ -94,10 +167,12 @@ def _clean_points(
                     raise ValidationError(_("At most %(n)d characters.") % {"n": 100})
                 value = f"{item.platform}:{raw.lstrip('@')}"
         except ValidationError as exc:
-            errors.add(field_name, exc.messages[0])
+            errors.add(field_name, exc.messages[0], code=f"invalid_{kind}")
             continue
         if item.label and item.label not in ContactPoint.Label.values:
-            errors.add(field_name, _("Unknown label “%(v)s”.") % {"v": item.label})
+            errors.add(
+                field_name, _("Unknown label “%(v)s”.") % {"v": item.label}, code="invalid_choice"
+            )
             continue
         if value in seen:
             continue
@@ -136,7 +211,7 @@ def _clean_addresses(items: list[AddressIn], errors: FieldErrors) -> list[Addres
         try:
             address.full_clean(exclude=["customer"])
         except ValidationError as exc:
-            for name, messages in exc.message_dict.items():
+            for name, messages in django_messages(exc).items():
                 for message in messages:
                     errors.add(f"addresses.{position}.{name}", message)
             continue
@@ -150,57 +225,62 @@ def _check_owner(actor: Any, owner_id: int | None, errors: FieldErrors) -> None:
     from django.contrib.auth import get_user_model
 
     if not get_user_model().objects.filter(pk=owner_id, is_active=True).exists():
-        errors.add("owner", _("Unknown user."))
-    elif not actor.has_capability("can_reassign") or not owner_in_scope(
-        actor, actor.write_scope(), owner_id
-    ):
-        errors.add("owner", _("You cannot give customers to this user."))
+        errors.add("owner", _("Unknown user."), code="unknown_user")
+    elif not can(actor, "reassign", Customer(owner_id=owner_id)):
+        # Giving a customer away: the actor reassigns, and could change it at its new owner.
+        errors.add("owner", _("You cannot give customers to this user."), code="not_allowed")
 
 
 def _apply_fields(customer: Customer, data: CustomerData, actor: Any, errors: FieldErrors) -> None:
     if data.kind is not None:
         if data.kind not in Customer.Kind.values:
-            errors.add("kind", _("Choose person or organization."))
+            errors.add("kind", _("Choose person or organization."), code="invalid_choice")
         elif customer.pk and data.kind != customer.kind and customer.people.exists():
-            errors.add("kind", _("An organization with people cannot become a person."))
+            errors.add(
+                "kind", _("An organization with people cannot become a person."), code="in_use"
+            )
         else:
             customer.kind = data.kind
     if data.name is not None:
         name = " ".join(data.name.split())
         if not name:
-            errors.add("name", _("This field is required."))
+            errors.add("name", _("This field is required."), code="required")
         elif len(name) > NAME_MAX:
-            errors.add("name", _("At most %(n)d characters.") % {"n": NAME_MAX})
+            errors.add("name", _("At most %(n)d characters.") % {"n": NAME_MAX}, code="too_long")
         else:
             customer.name = name
             customer.sort_name = fold(name)[:200]
     elif not customer.pk:
-        errors.add("name", _("This field is required."))
+        errors.add("name", _("This field is required."), code="required")
     for attr, choices in (("stage", Customer.Stage.values), ("source", Customer.Source.values)):
         value = getattr(data, attr)
         if value is not None:
             if value and value not in choices:
-                errors.add(attr, _("“%(v)s” is not one of the available choices.") % {"v": value})
+                errors.add(
+                    attr,
+                    _("“%(v)s” is not one of the available choices.") % {"v": value},
+                    code="invalid_choice",
+                )
             elif value or attr == "source":
                 setattr(customer, attr, value)
     if data.job_title is not None:
         if len(data.job_title) > 120:
-            errors.add("job_title", _("At most %(n)d characters.") % {"n": 120})
+            errors.add("job_title", _("At most %(n)d characters.") % {"n": 120}, code="too_long")
         customer.job_title = data.job_title.strip()[:120]
     if data.notes is not None:
         if len(data.notes) > 10000:
-            errors.add("notes", _("At most %(n)d characters.") % {"n": 10000})
+            errors.add("notes", _("At most %(n)d characters.") % {"n": 10000}, code="too_long")
         customer.notes = data.notes[:10000]
     if data.birth_date is not None or "birth_date" in data.cleared:
         customer.birth_date = data.birth_date
     if data.organization_id is not None:
         org = (
-            Customer.objects.visible_to(actor)
+            restrict(Customer.objects.all(), actor, "view")
             .filter(pk=data.organization_id, kind=Customer.Kind.ORGANIZATION)
             .first()
         )
         if org is None or org.pk == customer.pk:
-            errors.add("organization", _("Choose an organization you can see."))
+            errors.add("organization", _("Choose an organization you can see."), code="not_visible")
         else:
             customer.organization = org
     elif "organization" in data.cleared:
@@ -215,7 +295,7 @@ def _apply_fields(customer: Customer, data: CustomerData, actor: Any, errors: Fi
                     raw, data.tax_id_type or ""
                 )
             except ValidationError as exc:
-                errors.add("tax_id", exc.messages[0])
+                errors.add("tax_id", exc.messages[0], code="invalid_tax_id")
         else:
             customer.tax_id, customer.tax_id_type = "", ""
     # Custom fields: the checks every model with HasCustomFields shares (core.tagging).
@@ -266,9 +346,20 @@ def _save_related(
     return changes
 
 
+@dataclass
+class _Checked:
+    """A customer with its fields applied and its related rows validated, ready to save."""
+
+    customer: Customer
+    points: dict[str, list[ContactPoint]]
+    addresses: list[Address] | None
+    tag_names: list[str] | None
+
+
 def _validate_related(
     data: CustomerData, errors: FieldErrors
-) -> tuple[dict[str, list[ContactPoint]], list[Address] | None, list[Tag] | None]:
+) -> tuple[dict[str, list[ContactPoint]], list[Address] | None, list[str] | None]:
+    """Contact points, addresses and tag names, validated without writing anything."""
     points: dict[str, list[ContactPoint]] = {}
     for kind, items, name in (
         (ContactPoint.Kind.EMAIL, data.emails, "emails"),
@@ -278,29 +369,81 @@ def _validate_related(
         if items is not None:
             points[kind] = _clean_points(kind, items, errors, name)
     addresses = _clean_addresses(data.addresses, errors) if data.addresses is not None else None
-    tags = tag_objects(data.tags, errors) if data.tags is not None else None
+    tags = clean_tag_names(data.tags, errors) if data.tags is not None else None
     return points, addresses, tags
+
+
+def _checked(customer: Customer, data: CustomerData, actor: Any, errors: FieldErrors) -> _Checked:
+    """Every field checked at once (the caller has applied the owner rules to `errors`):
+    all problems are reported together, never one round at a time."""
+    _apply_fields(customer, data, actor, errors)
+    holder = _check_tax_id_free(customer, data, actor, errors)
+    points, addresses, tag_names = _validate_related(data, errors)
+    if errors:
+        raise CustomerInvalid(errors=errors.by_field, tax_id_holder=holder)
+    return _Checked(customer, points, addresses, tag_names)
+
+
+def _check_new(actor: Any, data: CustomerData) -> _Checked:
+    errors = FieldErrors()
+    customer = Customer(owner_id=actor.pk)
+    if data.owner_id is not None:
+        _check_owner(actor, data.owner_id, errors)
+        customer.owner_id = data.owner_id
+    return _checked(customer, data, actor, errors)
+
+
+def _check_change(actor: Any, customer: Customer, data: CustomerData) -> _Checked:
+    errors = FieldErrors()
+    if data.owner_id is not None and data.owner_id != customer.owner_id:
+        if not can(actor, "reassign", customer):
+            errors.add("owner", _("You cannot give customers to this user."), code="not_allowed")
+        else:
+            _check_owner(actor, data.owner_id, errors)
+        customer.owner_id = data.owner_id
+    elif "owner" in data.cleared and customer.owner_id is not None:
+        # Unowned customers lie only within "all" scopes: the actor must still be able to
+        # reassign the customer once it has no owner.
+        if not can(actor, "reassign", customer) or not can(
+            actor, "reassign", Customer(owner_id=None)
+        ):
+            errors.add(
+                "owner",
+                _("Only administrators can leave a customer without an owner."),
+                code="not_allowed",
+            )
+        customer.owner_id = None
+    return _checked(customer, data, actor, errors)
+
+
+def validate_customer(*, actor: Any, data: CustomerData, customer: Customer | None = None) -> None:
+    """Raise the CustomerInvalid that create or update would raise, saving nothing, so a
+    page whose own checks failed can still show every other problem at the same time."""
+    if customer is None:
+        _check_new(actor, data)
+    else:
+        _check_change(actor, copy.copy(customer), data)
 
 
 def create_customer(*, actor: Any, data: CustomerData) -> Customer:
     """Create a customer with its contact points; the actor owns it unless reassigned."""
-    if actor.write_scope() == "none":
-        raise NotAllowed()
-    errors = FieldErrors()
-    customer = Customer(owner_id=actor.pk)
-    _apply_fields(customer, data, actor, errors)
-    if data.owner_id is not None:
-        _check_owner(actor, data.owner_id, errors)
-        customer.owner_id = data.owner_id
-    with transaction.atomic():
-        points, addresses, tags = _validate_related(data, errors)
-        errors.raise_if_any()
-        persistence.create(
-            customer,
-            actor=actor,
-            save_related=lambda c: _save_related(c, data, points, addresses, tags),
-        )
-        search.index_customers([customer.pk])
+    require_create(actor, Customer)
+    checked = _check_new(actor, data)
+    customer = checked.customer
+    try:
+        with transaction.atomic():
+            tags = tag_objects(checked.tag_names) if checked.tag_names is not None else None
+            persistence.create(
+                customer,
+                actor=actor,
+                save_related=lambda c: _save_related(
+                    c, data, checked.points, checked.addresses, tags
+                ),
+            )
+            search.index_customers([customer.pk])
+    except IntegrityError as exc:
+        customer.pk = None
+        raise _tax_id_taken(actor, customer, exc) from None
     return customer
 
 
@@ -308,40 +451,28 @@ def update_customer(
     *, actor: Any, customer: Customer, data: CustomerData, expected_version: int | None
 ) -> Customer:
     """Apply the fields set in `data` if the version still matches (else StaleVersion)."""
-    if not can(actor, "change", customer):
-        raise NotAllowed()
-    errors = FieldErrors()
+    require(actor, "change", customer)
     old_name = customer.name
-    _apply_fields(customer, data, actor, errors)
-    if data.owner_id is not None and data.owner_id != customer.owner_id:
-        if not can(actor, "reassign", customer):
-            errors.add("owner", _("You cannot give customers to this user."))
-        else:
-            _check_owner(actor, data.owner_id, errors)
-        customer.owner_id = data.owner_id
-    elif "owner" in data.cleared and customer.owner_id is not None:
-        # Unowned customers are visible only to "all" scopes: only such users may unassign.
-        if not can(actor, "reassign", customer) or actor.write_scope() != "all":
-            errors.add("owner", _("Only administrators can leave a customer without an owner."))
-        customer.owner_id = None
-    with transaction.atomic():
-        points, addresses, tags = _validate_related(data, errors)
-        errors.raise_if_any()
-        related = _save_related(customer, data, points, addresses, tags)
-        persistence.update(
-            customer, actor=actor, expected_version=expected_version, related_changes=related
-        )
-        reindex = [customer.pk]
-        if customer.is_organization and customer.name != old_name:
-            reindex += list(customer.people.values_list("pk", flat=True))
-        search.index_customers(reindex)
+    checked = _check_change(actor, customer, data)
+    try:
+        with transaction.atomic():
+            tags = tag_objects(checked.tag_names) if checked.tag_names is not None else None
+            related = _save_related(customer, data, checked.points, checked.addresses, tags)
+            persistence.update(
+                customer, actor=actor, expected_version=expected_version, related_changes=related
+            )
+            reindex = [customer.pk]
+            if customer.is_organization and customer.name != old_name:
+                reindex += list(customer.people.values_list("pk", flat=True))
+            search.index_customers(reindex)
+    except IntegrityError as exc:
+        raise _tax_id_taken(actor, customer, exc) from None
     return customer
 
 
 def delete_customer(*, actor: Any, customer: Customer, expected_version: int | None) -> None:
     """Delete a customer and its contact points; its people keep existing, unlinked."""
-    if not can(actor, "delete", customer):
-        raise NotAllowed()
+    require(actor, "delete", customer)
     with transaction.atomic():
         people = list(customer.people.values_list("pk", flat=True))
         persistence.delete(customer, actor=actor, expected_version=expected_version)
@@ -353,14 +484,22 @@ def probable_duplicates(customer: Customer, viewer: Any, *, limit: int = 5) -> Q
 
     The ids come from index lookups first (contact value, tax id); an OR of subqueries
     would make PostgreSQL scan the whole customer table."""
-    values = list(
-        customer.contact_points.filter(kind__in=["email", "phone"]).values_list("kind", "value")
-    )
+    prefetched = getattr(customer, "_prefetched_objects_cache", {}).get("contact_points")
+    if prefetched is not None:
+        values = [(p.kind, p.value) for p in prefetched if p.kind in ("email", "phone")]
+    else:
+        values = list(
+            customer.contact_points.filter(kind__in=["email", "phone"]).values_list("kind", "value")
+        )
     ids: set[int] = set()
-    for kind, value in values:
+    if values:
+        same_value = Q()
+        for kind, value in values:
+            same_value |= Q(kind=kind, value=value)
         ids.update(
-            ContactPoint.objects.filter(kind=kind, value=value)
+            ContactPoint.objects.filter(same_value)
             .exclude(customer_id=customer.pk)
+            .order_by()
             .values_list("customer_id", flat=True)[:50]
         )
     if customer.tax_id:
@@ -369,4 +508,42 @@ def probable_duplicates(customer: Customer, viewer: Any, *, limit: int = 5) -> Q
             .exclude(pk=customer.pk)
             .values_list("pk", flat=True)[:50]
         )
-    return Customer.objects.visible_to(viewer).filter(pk__in=sorted(ids)).order_by("pk")[:limit]
+    visible = restrict(Customer.objects.all(), viewer, "view")
+    return visible.filter(pk__in=sorted(ids)).order_by("pk")[:limit]
+
+
+def duplicates_before_save(
+    viewer: Any,
+    *,
+    emails: Iterable[str],
+    phones: Iterable[str],
+    customer: Customer | None = None,
+    limit: int = 5,
+) -> list[Customer]:
+    """Visible customers who already have one of these emails or phones (typed in any
+    format), so a form can warn before saving. On edit, only values the customer does not
+    have yet count: a shared address confirmed once is not asked about again."""
+    wanted: set[tuple[str, str]] = set()
+    for point_kind, values, normalize in (
+        ("email", emails, normalize_email),
+        ("phone", phones, normalize_phone),
+    ):
+        for raw in values:
+            try:
+                wanted.add((point_kind, normalize(raw)))
+            except ValidationError:
+                continue
+    if customer is not None and customer.pk:
+        wanted -= set(
+            customer.contact_points.filter(kind__in=["email", "phone"]).values_list("kind", "value")
+        )
+    ids: set[int] = set()
+    for point_kind, value in sorted(wanted):
+        found = ContactPoint.objects.filter(kind=point_kind, value=value)
+        if customer is not None and customer.pk:
+            found = found.exclude(customer_id=customer.pk)
+        ids.update(found.values_list("customer_id", flat=True)[:50])
+    if not ids:
+        return []
+    visible = restrict(Customer.objects.all(), viewer, "view")
+    return list(visible.filter(pk__in=sorted(ids)).order_by("pk")[:limit])

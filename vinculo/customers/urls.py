@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from vinculo.customers import settings_views, views
+from vinculo.customers import settings_views, tag_views, views
 
 app_name = "customers"
 urlpatterns = [
@@ -13,6 +13,7 @@ urlpatterns = [
         name="search",
     ),
     path("customers/suggest/", views.customer_suggest, name="suggest"),
+    path("customers/tags/", tag_views.tag_suggestions, name="tag_suggestions"),
     path("customers/new/", views.customer_create, name="create"),
     path("customers/<int:pk>/", views.customer_detail, name="detail"),
     path("customers/<int:pk>/edit/", views.customer_edit, name="edit"),

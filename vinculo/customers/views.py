@@ -1,4 +1,5 @@
-"""Customer pages: list, global search, create/edit/delete, the 360 page, org chooser."""
+"""Customer pages: list, create/edit/delete, the 360 page (and its registered panels), org
+chooser. Global search is the pages app's, over the groups apps register."""
 
 from __future__ import annotations
 
@@ -10,15 +11,14 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from vinculo.accounts.queries import staff_in_scope
+from vinculo.accounts.queries import staff_for
 from vinculo.core import extensions
 from vinculo.core.errors import NotAllowed, StaleVersion, ValidationFailed
 from vinculo.core.history import history_rows
-from vinculo.core.permissions import can
+from vinculo.core.permissions import can, can_create, restrict
 from vinculo.core.web import get_visible, render_page
 from vinculo.customers import queries
 from vinculo.customers.custom_fields import active_definitions
@@ -27,8 +27,10 @@ from vinculo.customers.models import Customer, CustomFieldDefinition
 from vinculo.customers.services import (
     create_customer,
     delete_customer,
+    duplicates_before_save,
     probable_duplicates,
     update_customer,
+    validate_customer,
 )
 
 PAGE_SIZE = 50
@@ -47,7 +49,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     definitions = active_definitions()
     errors: dict[str, list[str]] = {}
-    page = None
+    page = total = None
     try:
         flt = queries.CustomerFilter.from_params(request.GET)
     except ValidationFailed as exc:
@@ -57,12 +59,14 @@ def customer_list(request: HttpRequest) -> HttpResponse:
             page = queries.customer_page(
                 user, flt, cursor=request.GET.get("cursor") or None, size=PAGE_SIZE
             )
+            total = queries.customer_total(user, flt, page)
         except ValidationFailed as exc:
             errors = exc.errors
     context = {
         "nav": "customers",
         "flt": flt,
         "page": page,
+        "total": total,
         "errors": errors,
         "error_labels": _filter_labels(definitions),
         "params": request.GET,
@@ -70,9 +74,9 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         "kinds": Customer.Kind.choices,
         "stages": Customer.Stage.choices,
         "sources": Customer.Source.choices,
-        "owners": staff_in_scope(user, user.read_scope()),
+        "owners": staff_for(user, Customer, "view"),
         "definitions": definitions,
-        "can_create": user.write_scope() != "none",
+        "can_create": can_create(user, Customer),
     }
     return render_page(
         request, "customers/list.html", context, partial="customers/_customer_table.html"
@@ -113,7 +117,9 @@ def customer_suggest(request: HttpRequest) -> HttpResponse:
     selected = None
     raw = request.GET.get(field) or ""
     if raw.isdigit():
-        selected = Customer.objects.visible_to(request.user).filter(pk=int(raw)).first()
+        selected = (
+            restrict(Customer.objects.all(), request.user, "view").filter(pk=int(raw)).first()
+        )
     found = [c for c in found if not selected or c.pk != selected.pk]
     context = {
         "field": field,
@@ -130,9 +136,7 @@ def customer_suggest(request: HttpRequest) -> HttpResponse:
 
 def _owner_choices(user: Any) -> list[Any] | None:
     """Users the customer may be given to, or None when this user cannot reassign."""
-    if not user.has_capability("can_reassign"):
-        return None
-    return staff_in_scope(user, user.write_scope())
+    return staff_for(user, Customer, "reassign") or None
 
 
 def _organization_choice(user: Any, form: CustomerForm) -> Customer | None:
@@ -143,7 +147,8 @@ def _organization_choice(user: Any, form: CustomerForm) -> Customer | None:
         pk = int(value)
     except (TypeError, ValueError):
         return None
-    return Customer.objects.visible_to(user).filter(pk=pk, kind=Customer.Kind.ORGANIZATION).first()
+    visible = restrict(Customer.objects.all(), user, "view")
+    return visible.filter(pk=pk, kind=Customer.Kind.ORGANIZATION).first()
 
 
 def _form_page(
@@ -153,6 +158,7 @@ def _form_page(
     *,
     status: int = 200,
     stale: bool = False,
+    duplicates: list[Customer] | None = None,
 ) -> HttpResponse:
     kind = form["kind"].value() or Customer.Kind.PERSON
     context = {
@@ -163,23 +169,45 @@ def _form_page(
         "kind_value": kind,
         "is_org": kind == Customer.Kind.ORGANIZATION,
         "stale": stale,
+        "duplicates": duplicates or [],
     }
     return render_page(request, "customers/form.html", context, status=status)
 
 
+def _refused_or_doubtful(
+    request: HttpRequest, form: CustomerForm, customer: Customer | None
+) -> HttpResponse | None:
+    """The form again when it cannot or should not be saved yet: with every error at once
+    (Django's checks and the service's together), or with the customers who already have
+    an email or phone typed here ("save anyway" goes on). None: go ahead and save."""
+    user: Any = request.user
+    if not form.is_valid():
+        try:
+            validate_customer(actor=user, data=form.to_data(), customer=customer)
+        except ValidationFailed as exc:
+            form.add_service_errors(exc, besides_own=True)
+        return _form_page(request, form, customer, status=422)
+    if request.POST.get("confirm_duplicates"):
+        return None
+    data = form.to_data()
+    duplicates = duplicates_before_save(
+        user,
+        emails=[p.value for p in data.emails or []],
+        phones=[p.value for p in data.phones or []],
+        customer=customer,
+    )
+    if not duplicates:
+        return None
+    try:
+        validate_customer(actor=user, data=data, customer=customer)
+    except ValidationFailed as exc:
+        form.add_service_errors(exc)
+        return _form_page(request, form, customer, status=422, duplicates=duplicates)
+    return _form_page(request, form, customer, duplicates=duplicates)
+
+
 def _after_save(request: HttpRequest, customer: Customer, message: str) -> HttpResponse:
     messages.success(request, message)
-    duplicates = list(probable_duplicates(customer, request.user))
-    if duplicates:
-        links = format_html_join(
-            ", ",
-            '<a href="{}">{}</a>',
-            ((reverse("customers:detail", args=[d.pk]), d.name) for d in duplicates),
-        )
-        messages.warning(
-            request,
-            format_html("{} {}", _("This customer may be a duplicate of:"), links),
-        )
     return redirect("customers:detail", pk=customer.pk)
 
 
@@ -187,7 +215,7 @@ def _after_save(request: HttpRequest, customer: Customer, message: str) -> HttpR
 @require_http_methods(["GET", "POST"])
 def customer_create(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
-    if user.write_scope() == "none":
+    if not can_create(user, Customer):
         raise PermissionDenied
     definitions = active_definitions()
     owners = _owner_choices(user)
@@ -204,8 +232,8 @@ def customer_create(request: HttpRequest) -> HttpResponse:
         form = CustomerForm(definitions=definitions, owners=owners, initial=initial)
         return _form_page(request, form, None)
     form = CustomerForm(request.POST, definitions=definitions, owners=owners)
-    if not form.is_valid():
-        return _form_page(request, form, None, status=422)
+    if (unsaved := _refused_or_doubtful(request, form, None)) is not None:
+        return unsaved
     try:
         customer = create_customer(actor=user, data=form.to_data())
     except ValidationFailed as exc:
@@ -234,8 +262,8 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return _form_page(request, form, customer)
     form = CustomerForm(request.POST, definitions=definitions, owners=owners, customer=customer)
-    if not form.is_valid():
-        return _form_page(request, form, customer, status=422)
+    if (unsaved := _refused_or_doubtful(request, form, customer)) is not None:
+        return unsaved
     try:
         update_customer(
             actor=user,
@@ -318,7 +346,9 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     customer = get_visible(Customer, user, pk)
     if customer.organization_id:
         customer.visible_organization = (  # type: ignore[attr-defined]
-            Customer.objects.visible_to(user).filter(pk=customer.organization_id).first()
+            restrict(Customer.objects.all(), user, "view")
+            .filter(pk=customer.organization_id)
+            .first()
         )
     points = list(customer.contact_points.all())
     definitions = [d for d in active_definitions(customer.kind) if d.key in customer.custom_data]

@@ -295,8 +295,19 @@ class _Builder:
             fake.seed_instance(seed * 10 + i)
             self.fakers[locale] = fake
         self.emails: set[str] = set()
+        self.tax_ids: set[str] = set()
 
     # -- pieces --
+    def unique_tax_id(self, locale: str, *, company: bool) -> tuple[str, str]:
+        """A tax id no other demo customer has (tax ids are unique): drawn again on the
+        rare clash, so a seed still gives the same data."""
+        while True:
+            tax_type, tax_id = taxids.for_customer(self.rng, locale, company=company)
+            key = re.sub(r"[^0-9A-Z]", "", tax_id.upper())
+            if key not in self.tax_ids:
+                self.tax_ids.add(key)
+                return tax_type, tax_id
+
     def unique_email(self, local: str, domain: str) -> str:
         local = re.sub(r"[^a-z0-9.]+", "", fold(local)).strip(".") or "contato"
         candidate, n = f"{local}@{domain}", 1
@@ -344,7 +355,7 @@ class _Builder:
         owners, weights = OWNERS[locale]
         city = self.city(locale)
         region = phones.REGION_OF_LOCALE[locale]
-        tax_type, tax_id = taxids.for_customer(rng, locale, company=True)
+        tax_type, tax_id = self.unique_tax_id(locale, company=True)
         domain = f"{_slug(name)}.example.com"
         inbox = "contacto" if locale == "es_ES" else "contato"
         spec = CustomerSpec(
@@ -398,7 +409,7 @@ class _Builder:
             tags=rng.sample(TAGS, rng.choice([0, 0, 1, 1, 2])),
         )
         if rng.random() < 0.9:
-            spec.tax_id_type, spec.tax_id = taxids.for_customer(rng, locale, company=False)
+            spec.tax_id_type, spec.tax_id = self.unique_tax_id(locale, company=False)
         surnames = [w for w in last.split() if w.lower() not in _PARTICLES] or last.split()
         local = f"{first.split()[0]}.{surnames[-1]}"
         if org is not None:

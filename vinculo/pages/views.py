@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from vinculo.core import extensions
-from vinculo.core.errors import NotFound
+from vinculo.core.errors import NotFound, ValidationFailed
 from vinculo.core.web import render_page
 from vinculo.pages import queries, services
 
@@ -107,18 +107,34 @@ def dismiss(request: HttpRequest, key: str) -> HttpResponse:
 @require_GET
 def search(request: HttpRequest) -> HttpResponse:
     """Global search over every registered group (customers today; deals, tickets later):
-    a dropdown fragment for the top bar (htmx), a result page otherwise."""
+    a dropdown fragment for the top bar (htmx), a result page otherwise, where a group's
+    "More results" link (a cursor, `group=<key>`) walks all its matches in rank order."""
     q = (request.GET.get("q") or "").strip()[:200]
     dropdown = _is_htmx(request)
     too_short = len(q) < SEARCH_MIN_CHARS
     limit = SEARCH_DROPDOWN if dropdown else SEARCH_PAGE
-    groups = [] if too_short else extensions.run_search(request.user, q, limit)
+    only = "" if dropdown else (request.GET.get("group") or "")[:60]
+    cursor = (request.GET.get("cursor") or None) if only else None
+    groups: list[extensions.SearchResults] = []
+    errors: dict[str, list[str]] = {}
+    if not too_short:
+        try:
+            groups = extensions.run_search(
+                request.user, q, limit, paged=not dropdown, only=only, cursor=cursor
+            )
+        except ValidationFailed as exc:
+            errors = exc.errors
+    total = sum(len(g.results) for g in groups)
     context = {
         "nav": "search",
         "q": q,
         "search_query": q,
         "groups": groups,
-        "found": any(g.results for g in groups),
+        "found": total > 0,
+        "total": total,
+        "truncated": any(len(g.results) >= limit for g in groups),
+        "paged": bool(cursor),
+        "errors": errors,
         "too_short": too_short,
         "min_chars": SEARCH_MIN_CHARS,
         "limit": limit,

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from vinculo.core.errors import NotAllowed, StaleVersion, ValidationFailed
 from vinculo.core.history import history_rows
-from vinculo.core.permissions import can
+from vinculo.core.permissions import can, restrict
 from vinculo.timeline import services
 from vinculo.timeline.forms import InteractionEditForm, VersionForm, interaction_initial
 from vinculo.timeline.models import Interaction
@@ -24,7 +24,7 @@ from vinculo.timeline.models import Interaction
 def _visible_interaction(user: Any, pk: int) -> Interaction | None:
     """The interaction with its customer (which its permissions need), if `user` reads it."""
     return (
-        Interaction.objects.visible_to(user)
+        restrict(Interaction.objects.all(), user, "view")
         .select_related("customer", "created_by")
         .filter(pk=pk)
         .first()

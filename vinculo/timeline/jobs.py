@@ -15,9 +15,9 @@ from dataclasses import asdict, dataclass
 
 from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import HUEY, db_periodic_task
-from huey.exceptions import TaskLockedException
+from huey.contrib.djhuey import db_periodic_task
 
+from vinculo.core.jobs import job_lock
 from vinculo.timeline.services import attachment_storage, delete_unreferenced_files
 
 # Where models.attachment_path puts every file: attachments/<year>/<month>/<xx>/<sha256>.
@@ -25,6 +25,8 @@ ATTACHMENTS_DIR = "attachments"
 # A file younger than this may belong to an upload whose transaction has not committed yet.
 ORPHAN_MIN_AGE = dt.timedelta(hours=1)
 FILES_PER_BATCH = 500  # old files checked against the database in one query
+# Far longer than a run; a consumer killed mid-run blocks the job until this expires.
+PRUNE_LOCK_SECONDS = 6 * 3600
 
 
 @dataclass
@@ -87,9 +89,9 @@ def delete_orphan_files(
 
 @db_periodic_task(crontab(hour="3", minute="47"))
 def prune_orphan_files() -> dict[str, int]:
-    """Every night: attachment files nothing points at (see delete_orphan_files)."""
-    try:
-        with HUEY.lock_task("vinculo-prune-orphan-files"):
-            return asdict(delete_orphan_files())
-    except TaskLockedException:
-        return asdict(PruneFilesReport())
+    """Every night: attachment files nothing points at (see delete_orphan_files), under a
+    lock that expires (a run is safe to repeat; the lock only spares the wasted work)."""
+    with job_lock("prune-orphan-files", ttl_seconds=PRUNE_LOCK_SECONDS) as acquired:
+        if not acquired:
+            return asdict(PruneFilesReport())
+        return asdict(delete_orphan_files())

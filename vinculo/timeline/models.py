@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.models import VersionedModel
-from vinculo.core.permissions import VisibleQuerySet, owner_in_scope
+from vinculo.core.permissions import (
+    Access,
+    AllOf,
+    AnyOf,
+    Creator,
+    Owner,
+    Scope,
+    Via,
+    VisibleQuerySet,
+    Writes,
+)
 
 
 class Channel(models.TextChoices):
@@ -27,8 +35,11 @@ class Channel(models.TextChoices):
     NOTE = "note", _("Note")
 
 
+_CORRECT = AnyOf(AllOf(Writes(), Creator(), Via("customer", "view")), Via("customer", "change"))
+
+
 class InteractionQuerySet(VisibleQuerySet):
-    owner_field = "customer__owner"
+    """Interactions; `restrict(user, action)` applies Interaction.access."""
 
 
 class Interaction(VersionedModel):
@@ -83,10 +94,24 @@ class Interaction(VersionedModel):
         blank=True,
         related_name="+",
     )
-    # Id in the source system (message id, call id), so a re-delivered event is not logged twice.
+    # Where the interaction came from ("api", "imap:sales@example.com", "voip:acme") and its
+    # id there (message id, call id): a re-delivered event is not logged twice, and two
+    # sources never compete for one id (docs/api.md, "External ids").
+    source = models.CharField(_("source"), max_length=100, blank=True)
     external_id = models.CharField(max_length=200, blank=True)
 
     objects = InteractionQuerySet.as_manager()
+
+    # Visible with its customer. Whoever may log on the customer adds entries; the author
+    # corrects their own entry while they still read the customer (and may write at all),
+    # whoever may change the customer corrects any entry.
+    access = Access(
+        creator="created_by",
+        view=Via("customer", "view"),
+        add=Via("customer", "log"),
+        change=_CORRECT,
+        delete=_CORRECT,
+    )
 
     class Meta:
         verbose_name = _("interaction")
@@ -104,23 +129,14 @@ class Interaction(VersionedModel):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["channel", "external_id"],
+                fields=["source", "external_id"],
                 condition=~models.Q(external_id=""),
-                name="interaction_external_uniq",
+                name="interaction_source_external_uniq",
             )
         ]
 
     def __str__(self) -> str:
         return self.subject or self.get_channel_display()
-
-    def permits(self, user: Any, action: str) -> bool:
-        if action == "view":
-            return self.customer.permits(user, "view")
-        if action in {"change", "delete"}:
-            return (self.created_by_id == user.pk and self.customer.permits(user, "view")) or (
-                self.customer.permits(user, "change")
-            )
-        return False
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:
@@ -159,6 +175,7 @@ class InteractionLink(models.Model):
     target_id = models.CharField(max_length=64)
 
     class Meta:
+        ordering = ["id"]  # as the client sent them
         indexes = [models.Index(fields=["target_model", "target_id"], name="interaction_link_idx")]
         constraints = [
             models.UniqueConstraint(
@@ -171,7 +188,7 @@ class InteractionLink(models.Model):
 
 
 class TaskQuerySet(VisibleQuerySet):
-    owner_field = "assignee"
+    """Tasks; `restrict(user, action)` applies Task.access."""
 
     def open(self) -> TaskQuerySet:
         return self.filter(done_at__isnull=True)
@@ -213,6 +230,18 @@ class Task(VersionedModel):
 
     objects = TaskQuerySet.as_manager()
 
+    # The assignee is the owner. Seen by the assignee, by whoever reads the assignee's
+    # records and by its creator; created by roles that may write, for anyone they read
+    # (handing work to a teammate); changed by its creator or within the write scope.
+    access = Access(
+        owner="assignee",
+        creator="created_by",
+        view=AnyOf(Owner("read"), Owner(Scope.OWN), Creator()),
+        add=AllOf(Writes(), AnyOf(Owner(Scope.OWN), Owner("read"))),
+        change=AllOf(Writes(), AnyOf(Creator(), Owner("write"))),
+        delete=AllOf(Writes(), AnyOf(Creator(), Owner("write"))),
+    )
+
     class Meta:
         verbose_name = _("task")
         verbose_name_plural = _("tasks")
@@ -233,12 +262,3 @@ class Task(VersionedModel):
         return (
             not self.is_done and self.due_date is not None and self.due_date < timezone.localdate()
         )
-
-    def permits(self, user: Any, action: str) -> bool:
-        if self.assignee_id == user.pk or self.created_by_id == user.pk:
-            return True
-        if action == "view":
-            return owner_in_scope(user, user.read_scope(), self.assignee_id)
-        if action in {"change", "delete"}:
-            return owner_in_scope(user, user.write_scope(), self.assignee_id)
-        return False

@@ -8,10 +8,10 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from vinculo.core.permissions import can
+from vinculo.core.permissions import can, can_create
 from vinculo.timeline import queries, views
 from vinculo.timeline.forms import QUICK_KINDS, QuickLogForm
-from vinculo.timeline.models import Channel
+from vinculo.timeline.models import Channel, Task
 
 DUE_TASKS_LIMIT = 20
 RECENT_LIMIT = 10
@@ -35,7 +35,7 @@ def tasks_panel(request: HttpRequest, customer: Any) -> dict[str, Any]:
     return {
         "customer": customer,
         "open_tasks": views._with_rights(queries.customer_open_tasks(customer, user), user),
-        "task_form": views._customer_task_form(user, customer),
+        "task_form": views._customer_task_form(user, customer) if can_create(user, Task) else None,
     }
 
 

@@ -10,7 +10,7 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery, prefetch_relate
 from django.utils import timezone
 
 from vinculo.core.pagination import Page, keyset_page
-from vinculo.core.permissions import scope_q
+from vinculo.core.permissions import restrict
 from vinculo.customers.models import Customer
 from vinculo.timeline.models import Interaction, Task
 
@@ -28,16 +28,21 @@ class KeyFigures:
 
 
 def key_figures(customer: Customer, user: Any) -> KeyFigures:
-    interactions = Interaction.objects.filter(customer=customer)
+    """The 360 page's figures, counting only what `user` may see, so a figure never
+    promises rows the lists below it do not show."""
+    interactions = Interaction.objects.restrict(user, "view").filter(customer=customer)
     last = interactions.order_by("-occurred_at").values_list("occurred_at", flat=True).first()
-    tasks = Task.objects.filter(customer=customer, done_at__isnull=True)
+    tasks = visible_tasks(user).filter(customer=customer, done_at__isnull=True)
+    people = None
+    if customer.is_organization:
+        people = Customer.objects.restrict(user, "view").filter(organization=customer).count()
     return KeyFigures(
         interactions=interactions.count(),
         last_contact=last,
         open_tasks=tasks.count(),
         overdue_tasks=tasks.filter(due_date__lt=timezone.localdate()).count(),
         customer_since=customer.created_at,
-        people=customer.people.count() if customer.is_organization else None,
+        people=people,
     )
 
 
@@ -62,13 +67,22 @@ def timeline_page(
     return page
 
 
-def visible_tasks(user: Any) -> QuerySet[Task]:
-    """Tasks whose assignee lies in the user's read scope, plus those the user created."""
-    if user is None or not user.is_authenticated:
-        return Task.objects.none()
-    return Task.objects.filter(
-        scope_q(user, user.read_scope(), "assignee") | Q(created_by_id=user.pk)
+def entry_below(interaction: Interaction, *, channel: str = "") -> Interaction | None:
+    """The timeline entry that comes right after `interaction` (newest first), so a newly
+    logged one, dated in the past, can be put in its place without a reload."""
+    when = interaction.occurred_at
+    qs = Interaction.objects.filter(customer_id=interaction.customer_id).filter(
+        Q(occurred_at__lt=when) | Q(occurred_at=when, id__lt=interaction.pk)
     )
+    if channel:
+        qs = qs.filter(channel=channel)
+    return qs.order_by(*TIMELINE_ORDER).only("pk").first()
+
+
+def visible_tasks(user: Any) -> QuerySet[Task]:
+    """Tasks the user may see (Task.access "view"): assigned to them, to someone whose
+    records they read, or created by them."""
+    return restrict(Task.objects.all(), user, "view")
 
 
 def customer_open_tasks(customer: Customer, user: Any, *, limit: int = 50) -> list[Task]:
@@ -81,7 +95,7 @@ def customer_open_tasks(customer: Customer, user: Any, *, limit: int = 50) -> li
 def my_tasks(user: Any, *, done: bool = False, limit: int = 200) -> list[Task]:
     """Tasks assigned to the user. Open ones: overdue first, then by due date, undated last
     (a bounded list served by task_mine_idx). Done ones: most recently done first."""
-    qs = Task.objects.filter(assignee_id=user.pk).select_related("customer")
+    qs = visible_tasks(user).filter(assignee_id=user.pk).select_related("customer")
     if done:
         qs = qs.filter(done_at__isnull=False).order_by("-done_at", "-id")
     else:
@@ -130,15 +144,17 @@ def recent_activity(
         occurred_at__gte=now - dt.timedelta(days=days), occurred_at__lte=now
     )
     mine = Customer.objects.filter(owner_id=user.pk).exists()
-    scoped = window.filter(customer__owner_id=user.pk) if mine else window.visible_to(user)
+    scoped = window.filter(customer__owner_id=user.pk) if mine else window.restrict(user, "view")
     order = ["-occurred_at", "-id"]
     cutoff = list(window.order_by(*order).values_list("occurred_at", flat=True)[scan - 1 : scan])
     first = scoped.filter(occurred_at__gte=cutoff[0]) if cutoff else scoped
     items = list(first.select_related("customer", "created_by").order_by(*order)[:limit])
     if len(items) >= limit or not cutoff:
         return items, mine
-    customers = (
-        Customer.objects.filter(owner_id=user.pk) if mine else Customer.objects.visible_to(user)
+    customers: QuerySet[Customer] = (
+        Customer.objects.filter(owner_id=user.pk)
+        if mine
+        else Customer.objects.restrict(user, "view")
     )
     last_contact = Subquery(
         window.filter(customer_id=OuterRef("pk")).order_by("-occurred_at").values("occurred_at")[:1]
@@ -147,7 +163,7 @@ def recent_activity(
         customers.annotate(last_contact=last_contact)
         .filter(last_contact__isnull=False)
         .order_by("-last_contact")
-        .values("pk")[:limit]
+        .values_list("pk", flat=True)[:limit]
     )
     items = list(
         window.filter(customer_id__in=contacted)
@@ -159,4 +175,4 @@ def recent_activity(
 
 def visible_customer(user: Any, pk: Any) -> Customer | None:
     """The customer `pk` if `user` may read it (the logbook's pages start from one)."""
-    return Customer.objects.visible_to(user).filter(pk=pk).first()
+    return Customer.objects.restrict(user, "view").filter(pk=pk).first()

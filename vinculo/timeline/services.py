@@ -18,10 +18,12 @@ from django.core.files.storage import Storage
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from vinculo.core import persistence
-from vinculo.core.errors import NotAllowed, ValidationFailed
-from vinculo.core.permissions import can, owner_in_scope
+from vinculo.core.errors import Conflict, NotFound, ValidationFailed, field_message
+from vinculo.core.links import linkable_model, visible_target
+from vinculo.core.permissions import can, require, require_create, restrict
 from vinculo.customers.models import Customer
 from vinculo.timeline.models import Attachment, Channel, Interaction, InteractionLink, Task
 
@@ -31,6 +33,18 @@ SUBJECT_MAX = 200
 BODY_MAX = 50000
 MAX_DURATION = 24 * 3600
 NAMES_PER_QUERY = 500  # stored names looked up in one `file__in` query
+SOURCE_MAX = 100
+EXTERNAL_ID_MAX = 200
+# The source of an external id given without one (API callers; docs/api.md).
+DEFAULT_SOURCE = "api"
+
+
+class ExternalIdConflict(Conflict):
+    """The (source, external_id) pair names an interaction the caller may not see or one
+    about another customer or channel: not a re-delivery, so nothing is logged."""
+
+    code = "external_id_conflict"
+    title = _lazy("This external id is already used by another interaction from the same source.")
 
 
 @dataclass
@@ -51,6 +65,7 @@ class InteractionData:
     outcome: str | None = None
     user_ids: list[int] | None = None
     other_customer_ids: list[int] | None = None
+    source: str | None = None
     external_id: str | None = None
     links: list[tuple[str, str]] | None = None
     files: list[FileIn] = field(default_factory=list)
@@ -58,56 +73,97 @@ class InteractionData:
     cleared: set[str] = field(default_factory=set)
 
 
-def _errors_add(errors: dict[str, list[str]], name: str, message: str) -> None:
-    errors.setdefault(name, []).append(str(message))
+def _errors_add(
+    errors: dict[str, list[str]], name: str, message: str, code: str = "invalid"
+) -> None:
+    errors.setdefault(name, []).append(field_message(message, code))
 
 
 def _apply(interaction: Interaction, data: InteractionData, actor: Any) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     if data.channel is not None:
         if data.channel not in Channel.values:
-            _errors_add(errors, "channel", _("Choose a channel."))
+            _errors_add(errors, "channel", _("Choose a channel."), code="invalid_choice")
         else:
             interaction.channel = data.channel
     elif not interaction.pk:
-        _errors_add(errors, "channel", _("Choose a channel."))
+        _errors_add(errors, "channel", _("Choose a channel."), code="required")
     if data.direction is not None:
         if data.direction not in Interaction.Direction.values:
-            _errors_add(errors, "direction", _("Choose inbound, outbound or internal."))
+            _errors_add(
+                errors,
+                "direction",
+                _("Choose inbound, outbound or internal."),
+                code="invalid_choice",
+            )
         else:
             interaction.direction = data.direction
     if interaction.channel == Channel.NOTE:
         interaction.direction = Interaction.Direction.INTERNAL
     if data.occurred_at is not None:
         if data.occurred_at > timezone.now() + dt.timedelta(days=366):
-            _errors_add(errors, "occurred_at", _("The date is too far in the future."))
+            _errors_add(
+                errors, "occurred_at", _("The date is too far in the future."), code="out_of_range"
+            )
         else:
             interaction.occurred_at = data.occurred_at
     if data.subject is not None:
         subject = " ".join(data.subject.split())
         if len(subject) > SUBJECT_MAX:
-            _errors_add(errors, "subject", _("At most %(n)d characters.") % {"n": SUBJECT_MAX})
+            _errors_add(
+                errors,
+                "subject",
+                _("At most %(n)d characters.") % {"n": SUBJECT_MAX},
+                code="too_long",
+            )
         interaction.subject = subject[:SUBJECT_MAX]
     if data.body is not None:
         if len(data.body) > BODY_MAX:
-            _errors_add(errors, "body", _("At most %(n)d characters.") % {"n": BODY_MAX})
+            _errors_add(
+                errors, "body", _("At most %(n)d characters.") % {"n": BODY_MAX}, code="too_long"
+            )
         interaction.body = data.body[:BODY_MAX]
     if data.duration_seconds is not None:
         if not 0 <= data.duration_seconds <= MAX_DURATION:
-            _errors_add(errors, "duration_seconds", _("Enter a duration up to 24 hours."))
+            _errors_add(
+                errors,
+                "duration_seconds",
+                _("Enter a duration up to 24 hours."),
+                code="out_of_range",
+            )
         else:
             interaction.duration_seconds = data.duration_seconds
     elif "duration_seconds" in data.cleared:
         interaction.duration_seconds = None
     if data.outcome is not None:
         if data.outcome and data.outcome not in Interaction.Outcome.values:
-            _errors_add(errors, "outcome", _("Choose an outcome."))
+            _errors_add(errors, "outcome", _("Choose an outcome."), code="invalid_choice")
         else:
             interaction.outcome = data.outcome
+    if data.source is not None:
+        source = data.source.strip()
+        if len(source) > SOURCE_MAX:
+            _errors_add(
+                errors,
+                "source",
+                _("At most %(n)d characters.") % {"n": SOURCE_MAX},
+                code="too_long",
+            )
+        interaction.source = source[:SOURCE_MAX]
     if data.external_id is not None:
-        interaction.external_id = data.external_id.strip()[:200]
+        external_id = data.external_id.strip()
+        if len(external_id) > EXTERNAL_ID_MAX:
+            _errors_add(
+                errors,
+                "external_id",
+                _("At most %(n)d characters.") % {"n": EXTERNAL_ID_MAX},
+                code="too_long",
+            )
+        interaction.external_id = external_id[:EXTERNAL_ID_MAX]
+    if interaction.external_id and not interaction.source:
+        interaction.source = DEFAULT_SOURCE
     if not interaction.subject and not interaction.body and not data.files:
-        _errors_add(errors, "body", _("Write a subject or some details."))
+        _errors_add(errors, "body", _("Write a subject or some details."), code="required")
     for f in data.files:
         if len(f.content) > settings.ATTACHMENT_MAX_BYTES:
             _errors_add(
@@ -115,6 +171,7 @@ def _apply(interaction: Interaction, data: InteractionData, actor: Any) -> dict[
                 "files",
                 _("“%(name)s” is larger than %(mb)d MB.")
                 % {"name": f.name, "mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)},
+                code="file_too_large",
             )
     return errors
 
@@ -127,12 +184,45 @@ def _people(data: InteractionData, actor: Any, errors: dict[str, list[str]]) -> 
     if data.user_ids is not None:
         users = list(get_user_model().objects.filter(pk__in=data.user_ids, is_active=True))
         if len(users) != len(set(data.user_ids)):
-            _errors_add(errors, "users", _("Unknown user."))
+            _errors_add(errors, "users", _("Unknown user."), code="unknown_user")
     if data.other_customer_ids is not None:
-        customers = list(Customer.objects.visible_to(actor).filter(pk__in=data.other_customer_ids))
+        customers = list(
+            restrict(Customer.objects.all(), actor, "view").filter(pk__in=data.other_customer_ids)
+        )
         if len(customers) != len(set(data.other_customer_ids)):
-            _errors_add(errors, "other_customers", _("Choose customers you can see."))
+            _errors_add(
+                errors, "other_customers", _("Choose customers you can see."), code="not_visible"
+            )
     return users, customers
+
+
+def _links(
+    data: InteractionData, actor: Any, errors: dict[str, list[str]]
+) -> list[tuple[str, str]]:
+    """The links to keep, as (model label, primary key as text), each checked: a registered
+    linkable type (core.links) and a record that exists and the actor may see. Repeats
+    are dropped."""
+    links: list[tuple[str, str]] = []
+    for i, (label, target_id) in enumerate(data.links or []):
+        model = linkable_model(label)
+        if model is None:
+            _errors_add(
+                errors,
+                f"links.{i}.model",
+                _("Records of this type cannot be linked."),
+                code="not_linkable",
+            )
+            continue
+        target = visible_target(actor, label, target_id)
+        if target is None:
+            _errors_add(
+                errors, f"links.{i}.id", _("Choose a record you can see."), code="not_visible"
+            )
+            continue
+        link = (model._meta.label_lower, str(target.pk))
+        if link not in links:
+            links.append(link)
+    return links
 
 
 def attachment_storage() -> Storage:
@@ -230,21 +320,44 @@ def _store_files(interaction: Interaction, files: list[FileIn], written: list[st
     return names
 
 
-def log_interaction(*, actor: Any, customer: Customer, data: InteractionData) -> Interaction:
-    """Add a contact to the customer's timeline. A repeated external_id returns the first one."""
-    if not can(actor, "log", customer):
-        raise NotAllowed()
+def _same_external(interaction: Interaction) -> Interaction | None:
+    return (
+        Interaction.objects.select_related("customer")
+        .filter(source=interaction.source, external_id=interaction.external_id)
+        .first()
+    )
+
+
+def _redelivered(actor: Any, wanted: Interaction, existing: Interaction) -> Interaction:
+    """The interaction already logged under this (source, external_id), if this is a
+    re-delivery: the caller sees it and it is about the same customer on the same channel.
+    Anything else is a conflict, answered without saying more about the other record."""
+    if (
+        can(actor, "view", existing)
+        and existing.customer_id == wanted.customer_id
+        and existing.channel == wanted.channel
+    ):
+        return existing
+    raise ExternalIdConflict()
+
+
+def record_interaction(
+    *, actor: Any, customer: Customer, data: InteractionData
+) -> tuple[Interaction, bool]:
+    """Add a contact to the customer's timeline; `(interaction, created)`. A re-delivery of
+    the same (source, external_id) returns the first interaction with created False, also
+    when two deliveries race (the unique constraint decides which one writes)."""
     interaction = Interaction(customer=customer, created_by=actor if actor.pk else None)
+    require(actor, "add", interaction)
     errors = _apply(interaction, data, actor)
     users, others = _people(data, actor, errors)
+    links = _links(data, actor, errors)
     if errors:
         raise ValidationFailed(errors=errors)
     if interaction.external_id:
-        existing = Interaction.objects.filter(
-            channel=interaction.channel, external_id=interaction.external_id
-        ).first()
+        existing = _same_external(interaction)
         if existing is not None:
-            return existing
+            return _redelivered(actor, interaction, existing), False
 
     new_files = _NewFiles()
 
@@ -256,12 +369,9 @@ def log_interaction(*, actor: Any, customer: Customer, data: InteractionData) ->
         if others:
             obj.other_customers.set(others)
             related["other_customers"] = [None, [c.pk for c in others]]
-        if data.links:
+        if links:
             InteractionLink.objects.bulk_create(
-                [
-                    InteractionLink(interaction=obj, target_model=m, target_id=i)
-                    for m, i in data.links
-                ]
+                [InteractionLink(interaction=obj, target_model=m, target_id=i) for m, i in links]
             )
         if data.files:
             related["attachments"] = [None, _store_files(obj, data.files, new_files.names)]
@@ -276,21 +386,26 @@ def log_interaction(*, actor: Any, customer: Customer, data: InteractionData) ->
                 event_payload={"customer_id": customer.pk, "channel": interaction.channel},
             )
     except IntegrityError:
-        # Two deliveries of the same external event raced; the other one won.
-        existing = Interaction.objects.filter(
-            channel=interaction.channel, external_id=interaction.external_id
-        ).first()
+        # Two deliveries of the same external event raced: on PostgreSQL the loser's insert
+        # waits for the winner's commit, then fails here and reads the winner's row.
+        if not interaction.external_id:
+            raise
+        existing = _same_external(interaction)
         if existing is None:
             raise
-        return existing
-    return interaction
+        return _redelivered(actor, interaction, existing), False
+    return interaction, True
+
+
+def log_interaction(*, actor: Any, customer: Customer, data: InteractionData) -> Interaction:
+    """Add a contact to the customer's timeline (see record_interaction)."""
+    return record_interaction(actor=actor, customer=customer, data=data)[0]
 
 
 def update_interaction(
     *, actor: Any, interaction: Interaction, data: InteractionData, expected_version: int | None
 ) -> Interaction:
-    if not can(actor, "change", interaction):
-        raise NotAllowed()
+    require(actor, "change", interaction)
     errors = _apply(interaction, data, actor)
     users, others = _people(data, actor, errors)
     if errors:
@@ -317,12 +432,40 @@ def update_interaction(
     return interaction
 
 
+def add_attachments(
+    *, actor: Any, interaction: Interaction, files: list[FileIn], expected_version: int | None
+) -> list[Attachment]:
+    """Attach files to an interaction; the new Attachment rows, in order.
+
+    Adding a file overwrites nothing anyone else edits, so without an expected version it
+    never fails on a concurrent change: the row is locked (SELECT … FOR UPDATE on PostgreSQL;
+    SQLite's IMMEDIATE transactions already serialize writers) and the version is raised from
+    its current value. With one, a stale version is refused as for any other edit."""
+    require(actor, "change", interaction)
+    new_files = _NewFiles()
+    with new_files, transaction.atomic():
+        current = Interaction.objects.select_for_update().filter(pk=interaction.pk).first()
+        if current is None:
+            raise NotFound()
+        names = _store_files(current, files, new_files.names)
+        persistence.touch(
+            current,
+            actor=actor,
+            expected_version=current.version if expected_version is None else expected_version,
+            changes={"attachments": [None, names]},
+        )
+        created = list(
+            Attachment.objects.filter(interaction=current, file__in=new_files.names).order_by("pk")
+        )
+    interaction.version, interaction.updated_at = current.version, current.updated_at
+    return created
+
+
 def delete_interaction(
     *, actor: Any, interaction: Interaction, expected_version: int | None
 ) -> None:
     """Delete an interaction; its attachment files go once the deletion has committed."""
-    if not can(actor, "delete", interaction):
-        raise NotAllowed()
+    require(actor, "delete", interaction)
     with transaction.atomic():
         files = list(interaction.attachments.values_list("file", flat=True))
         persistence.delete(interaction, actor=actor, expected_version=expected_version)
@@ -348,21 +491,25 @@ def _apply_task(task: Task, data: TaskData, actor: Any) -> dict[str, list[str]]:
     if data.title is not None:
         title = " ".join(data.title.split())
         if not title:
-            _errors_add(errors, "title", _("This field is required."))
+            _errors_add(errors, "title", _("This field is required."), code="required")
         elif len(title) > 200:
-            _errors_add(errors, "title", _("At most %(n)d characters.") % {"n": 200})
+            _errors_add(
+                errors, "title", _("At most %(n)d characters.") % {"n": 200}, code="too_long"
+            )
         task.title = title[:200]
     elif not task.pk:
-        _errors_add(errors, "title", _("This field is required."))
+        _errors_add(errors, "title", _("This field is required."), code="required")
     if data.notes is not None:
         if len(data.notes) > 10000:
-            _errors_add(errors, "notes", _("At most %(n)d characters.") % {"n": 10000})
+            _errors_add(
+                errors, "notes", _("At most %(n)d characters.") % {"n": 10000}, code="too_long"
+            )
         task.notes = data.notes[:10000]
     if data.due_date is not None or "due_date" in data.cleared:
         task.due_date = data.due_date
     if data.priority is not None:
         if data.priority not in Task.Priority.values:
-            _errors_add(errors, "priority", _("Choose a priority."))
+            _errors_add(errors, "priority", _("Choose a priority."), code="invalid_choice")
         else:
             task.priority = data.priority
     if data.assignee_id is not None and data.assignee_id != task.assignee_id:
@@ -370,17 +517,20 @@ def _apply_task(task: Task, data: TaskData, actor: Any) -> dict[str, list[str]]:
 
         exists = get_user_model().objects.filter(pk=data.assignee_id, is_active=True).exists()
         if not exists:
-            _errors_add(errors, "assignee", _("Unknown user."))
-        elif data.assignee_id != actor.pk and not owner_in_scope(
-            actor, actor.read_scope(), data.assignee_id
-        ):
-            _errors_add(errors, "assignee", _("You cannot assign tasks to this user."))
+            _errors_add(errors, "assignee", _("Unknown user."), code="unknown_user")
+        elif not can(actor, "add", Task(assignee_id=data.assignee_id)):
+            # Whoever a task goes to, the actor could have created it for them.
+            _errors_add(
+                errors, "assignee", _("You cannot assign tasks to this user."), code="not_allowed"
+            )
         else:
             task.assignee_id = data.assignee_id
     if data.customer_id is not None:
-        customer = Customer.objects.visible_to(actor).filter(pk=data.customer_id).first()
+        customer = (
+            restrict(Customer.objects.all(), actor, "view").filter(pk=data.customer_id).first()
+        )
         if customer is None:
-            _errors_add(errors, "customer", _("Choose a customer you can see."))
+            _errors_add(errors, "customer", _("Choose a customer you can see."), code="not_visible")
         else:
             task.customer = customer
     elif "customer" in data.cleared:
@@ -389,7 +539,9 @@ def _apply_task(task: Task, data: TaskData, actor: Any) -> dict[str, list[str]]:
 
 
 def create_task(*, actor: Any, data: TaskData) -> Task:
-    """Create a task, assigned to the actor unless another (visible) user is chosen."""
+    """Create a task, assigned to the actor unless another (visible) user is chosen.
+    Roles that may write nothing create no tasks."""
+    require_create(actor, Task)
     task = Task(assignee_id=actor.pk, created_by_id=actor.pk)
     errors = _apply_task(task, data, actor)
     if errors:
@@ -400,8 +552,8 @@ def create_task(*, actor: Any, data: TaskData) -> Task:
 
 
 def update_task(*, actor: Any, task: Task, data: TaskData, expected_version: int | None) -> Task:
-    if not can(actor, "change", task):
-        raise NotAllowed()
+    """Apply the fields set in `data` if the version still matches (else StaleVersion)."""
+    require(actor, "change", task)
     errors = _apply_task(task, data, actor)
     if errors:
         raise ValidationFailed(errors=errors)
@@ -411,17 +563,21 @@ def update_task(*, actor: Any, task: Task, data: TaskData, expected_version: int
 
 
 def set_task_done(*, actor: Any, task: Task, done: bool, expected_version: int | None) -> Task:
-    """Mark a task done (or open again)."""
-    if not can(actor, "change", task):
-        raise NotAllowed()
+    """Mark a task done (or open again): events "task.completed" / "task.reopened"."""
+    require(actor, "change", task)
     task.done_at = timezone.now() if done else None
     with transaction.atomic():
-        persistence.update(task, actor=actor, expected_version=expected_version)
+        persistence.update(
+            task,
+            actor=actor,
+            expected_version=expected_version,
+            event_name="task.completed" if done else "task.reopened",
+        )
     return task
 
 
 def delete_task(*, actor: Any, task: Task, expected_version: int | None) -> None:
-    if not can(actor, "delete", task):
-        raise NotAllowed()
+    """Delete a task if the version still matches."""
+    require(actor, "delete", task)
     with transaction.atomic():
         persistence.delete(task, actor=actor, expected_version=expected_version)

@@ -5,6 +5,7 @@ interaction live in `interaction_views`."""
 from __future__ import annotations
 
 from typing import Any, TypeVar
+from urllib.parse import parse_qs, urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -17,11 +18,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from vinculo.accounts.queries import staff_in_scope
+from vinculo.accounts.queries import staff_for
 from vinculo.core.errors import NotAllowed, StaleVersion, ValidationFailed
 from vinculo.core.history import history_rows
-from vinculo.core.permissions import can
-from vinculo.core.web import render_page
+from vinculo.core.permissions import can, can_create, restrict
+from vinculo.core.web import add_errors_besides, render_page, service_errors
 from vinculo.timeline import queries, services
 from vinculo.timeline.forms import (
     QUICK_KINDS,
@@ -57,7 +58,8 @@ def _next_url(request: HttpRequest, default: str) -> str:
 
 
 def _assignees(user: Any, current_id: int | None = None) -> list[Any]:
-    users = staff_in_scope(user, user.read_scope())
+    """People the user may give a task to (Task.access "add"), and the current assignee."""
+    users = staff_for(user, Task, "add")
     ids = {u.pk for u in users}
     if user.pk not in ids:
         users.insert(0, user)
@@ -172,6 +174,17 @@ def log_interaction(request: HttpRequest, customer_id: int) -> HttpResponse:
             form.add_service_errors(exc)
         except NotAllowed:
             raise PermissionDenied from None
+    else:
+        # The service's own rules too (a subject or details, a date not far ahead): every
+        # problem at once. Files are left out of this dry run.
+        data = form.base_data()
+        data.channel = (
+            form.channel if isinstance(form, QuickLogForm) else form.cleaned_data.get("channel")
+        )
+        found = service_errors(
+            lambda: services.log_interaction(actor=user, customer=customer, data=data)
+        )
+        add_errors_besides(form, found, form.field_map)
     if interaction is None:
         if _is_htmx(request) and isinstance(form, QuickLogForm):
             # 200 with the form swapped over itself: htmx 2 does not swap 4xx bodies.
@@ -186,6 +199,7 @@ def log_interaction(request: HttpRequest, customer_id: int) -> HttpResponse:
         _with_rights([interaction], user)
         context = {
             "entry": interaction,
+            "place_before": _place_in_timeline(request, interaction),
             "customer": customer,
             "form": QuickLogForm(quick) if quick else None,
             "figures": queries.key_figures(customer, user),
@@ -195,11 +209,25 @@ def log_interaction(request: HttpRequest, customer_id: int) -> HttpResponse:
     return redirect(reverse("customers:detail", args=[customer.pk]) + "#timeline")
 
 
+def _place_in_timeline(request: HttpRequest, interaction: Interaction) -> str:
+    """Where a quick-logged entry goes in the timeline the page shows: before the entry
+    that follows it in date order, or at the end marker of a fully loaded timeline. If
+    that entry is not loaded yet, neither is the new one's place (scrolling brings it);
+    "" when the page shows another channel."""
+    current = urlsplit(request.headers.get("HX-Current-URL", ""))
+    shown = parse_qs(current.query).get("channel", [""])[0]
+    channel = shown if shown in Channel.values else ""
+    if channel and interaction.channel != channel:
+        return ""
+    below = queries.entry_below(interaction, channel=channel)
+    return f"#interaction-{below.pk}" if below is not None else "#timeline-end"
+
+
 @login_required
 @require_GET
 def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     """Send an attachment as a download, only if its interaction's customer is visible."""
-    visible = Interaction.objects.visible_to(request.user).values("pk")
+    visible = restrict(Interaction.objects.all(), request.user, "view").values("pk")
     attachment = Attachment.objects.filter(pk=pk, interaction_id__in=visible).first()
     if attachment is None:
         raise Http404
@@ -240,6 +268,7 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
         "open_tasks": open_tasks,
         "truncated": len(open_tasks) >= limit,
         "limit": limit,
+        "can_add_task": can_create(request.user, Task),
         "show_done": show_done,
         "done_tasks": _with_rights(
             queries.my_tasks(request.user, done=True, limit=100), request.user
@@ -277,6 +306,8 @@ def _task_page(
 def task_create(request: HttpRequest) -> HttpResponse:
     """New task: a page of its own, or the inline form of the 360 page (htmx)."""
     user: Any = request.user
+    if not can_create(user, Task):
+        raise PermissionDenied
     if request.method == "GET":
         initial: dict[str, Any] = {"assignee": user.pk, "priority": Task.Priority.NORMAL}
         raw = request.GET.get("customer", "")
@@ -291,6 +322,8 @@ def task_create(request: HttpRequest) -> HttpResponse:
             task = services.create_task(actor=user, data=form.to_data(editing=False))
         except ValidationFailed as exc:
             form.add_service_errors(exc)
+        except NotAllowed:
+            raise PermissionDenied from None
     if inline:
         if task is None:
             response = render(request, "timeline/_task_inline_form.html", {"task_form": form})

@@ -1,10 +1,18 @@
 """Idempotency-Key for POST: a retried request gets the first answer instead of a duplicate.
 
-The key is reserved by inserting (user, key) first, so the unique constraint decides which
-of two racing requests runs; the successful response is then stored for
-settings.IDEMPOTENCY_TTL_SECONDS (core.jobs prunes older rows). A failed request changed
-nothing (services are transactional), so its reservation is released and the client may
-fix the request and retry with the same key.
+The key is reserved by inserting (user, key) first, in its own transaction, so the unique
+constraint decides which of two racing requests runs and a second one meanwhile gets 409.
+The request then runs inside one transaction that also stores its successful answer: the
+write and the answer commit together or not at all. A web worker killed in between leaves
+a reservation without an answer and without a write, so the retry that takes the
+reservation over (after ABANDONED_AFTER) creates the record once. A takeover gives the
+reservation a new token, and an answer is stored only under the token it was reserved
+with: a first request that was merely slow, not dead, finds its reservation taken and
+undoes its write instead of committing a duplicate.
+
+Answers are kept for settings.IDEMPOTENCY_TTL_SECONDS (core.jobs prunes older rows). A
+failed request is rolled back and its reservation released, so the client may fix the
+request and retry with the same key.
 """
 
 from __future__ import annotations
@@ -13,11 +21,16 @@ import copy
 import datetime as dt
 import functools
 import hashlib
+import logging
+import sys
+import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.transaction import Atomic
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils import timezone
@@ -26,8 +39,10 @@ from ninja.decorators import decorate_view
 from ninja.operation import Operation
 from ninja.utils import contribute_operation_callback
 
-from vinculo.core.api.problems import ApiProblem
+from vinculo.core.api.problems import ApiProblem, problem
 from vinculo.core.models import IdempotencyRecord
+
+logger = logging.getLogger(__name__)
 
 HEADER = "Idempotency-Key"
 KEY_MAX = 200
@@ -101,6 +116,19 @@ def _replay(record: IdempotencyRecord) -> HttpResponse:
     return response
 
 
+def _token() -> str:
+    return uuid.uuid4().hex
+
+
+def _in_progress() -> ApiProblem:
+    return ApiProblem(
+        409,
+        "idempotency_in_progress",
+        _("Wait for the first request with this key to finish, then retry."),
+        headers={"Retry-After": "1"},
+    )
+
+
 def reserve(user: Any, key: str, digest: str) -> IdempotencyRecord | HttpResponse:
     """The new reservation to run the request under, or the stored response to replay.
     Raises ApiProblem for a reused key (422) or a request still running (409)."""
@@ -108,7 +136,9 @@ def reserve(user: Any, key: str, digest: str) -> IdempotencyRecord | HttpRespons
         now = timezone.now()
         try:
             with transaction.atomic():
-                return IdempotencyRecord.objects.create(user=user, key=key, request_hash=digest)
+                return IdempotencyRecord.objects.create(
+                    user=user, key=key, request_hash=digest, token=_token()
+                )
         except IntegrityError:
             pass
         existing = IdempotencyRecord.objects.filter(user=user, key=key).first()
@@ -129,41 +159,98 @@ def reserve(user: Any, key: str, digest: str) -> IdempotencyRecord | HttpRespons
         if existing.status_code is not None:
             return _replay(existing)
         if existing.created_at < now - ABANDONED_AFTER:
-            # The first request died without answering; take its reservation over, once.
+            # The first request died without answering, and a request's write commits
+            # only with its answer: nothing was written. Take the reservation over under a
+            # new token, so the first one could never store its answer (or its write) now.
+            token = _token()
             claimed = IdempotencyRecord.objects.filter(
-                pk=existing.pk, status_code__isnull=True, created_at=existing.created_at
-            ).update(created_at=now)
+                pk=existing.pk, status_code__isnull=True, token=existing.token
+            ).update(created_at=now, token=token)
             if claimed:
-                existing.created_at = now
+                existing.created_at, existing.token = now, token
                 return existing
             continue
-        raise ApiProblem(
-            409,
-            "idempotency_in_progress",
-            _("Wait for the first request with this key to finish, then retry."),
-            headers={"Retry-After": "1"},
-        )
-    raise ApiProblem(409, "idempotency_in_progress", headers={"Retry-After": "1"})
+        raise _in_progress()
+    raise _in_progress()
 
 
-def store(record: IdempotencyRecord, response: HttpResponseBase) -> None:
-    """Keep a successful answer for replay; release the key after a failure."""
-    if 200 <= response.status_code < 300 and isinstance(response, HttpResponse):
-        headers = {h: response[h] for h in REPLAYED_HEADERS if h in response}
-        IdempotencyRecord.objects.filter(pk=record.pk).update(
+def store(record: IdempotencyRecord, response: HttpResponse) -> bool:
+    """Keep a successful answer for replay, inside the request's own transaction. False
+    when the reservation was taken over meanwhile: the caller must then undo its write."""
+    headers = {h: response[h] for h in REPLAYED_HEADERS if h in response}
+    return bool(
+        IdempotencyRecord.objects.filter(
+            pk=record.pk, token=record.token, status_code__isnull=True
+        ).update(
             status_code=response.status_code,
             response_body=response.content,
             response_headers=headers,
         )
-    else:
-        IdempotencyRecord.objects.filter(pk=record.pk, status_code__isnull=True).delete()
+    )
+
+
+def release(record: IdempotencyRecord) -> None:
+    """Free the key of a request that failed (and changed nothing), if it still holds it."""
+    IdempotencyRecord.objects.filter(
+        pk=record.pk, token=record.token, status_code__isnull=True
+    ).delete()
+
+
+@dataclass
+class _Running:
+    """A request running under a reservation, inside the transaction its answer joins."""
+
+    record: IdempotencyRecord
+    block: Atomic
+
+
+def _lost(record: IdempotencyRecord) -> HttpResponse:
+    """The answer of a request whose reservation was taken over: what the request that
+    took it answered, or 409 while that one still runs."""
+    current = IdempotencyRecord.objects.filter(pk=record.pk).first()
+    if current is not None and current.status_code is not None:
+        return _replay(current)
+    return problem(
+        409,
+        "idempotency_in_progress",
+        detail=_("Wait for the first request with this key to finish, then retry."),
+        headers={"Retry-After": "1"},
+    )
+
+
+def _finish(running: _Running, response: HttpResponseBase) -> HttpResponseBase:
+    """Commit the request's writes with its stored answer, or roll back and free the key."""
+    record, block = running.record, running.block
+    succeeded = 200 <= response.status_code < 300 and isinstance(response, HttpResponse)
+    try:
+        stored = succeeded and store(record, response)  # type: ignore[arg-type]
+        if not stored:
+            transaction.set_rollback(True)
+    except BaseException:
+        block.__exit__(*sys.exc_info())
+        release(record)
+        raise
+    try:
+        block.__exit__(None, None, None)
+    except DatabaseError:
+        # The commit itself failed: nothing of the request happened.
+        logger.exception("Commit of an idempotent request failed")
+        release(record)
+        return problem(500, "server_error")
+    if stored:
+        return response
+    if succeeded:
+        return _lost(record)  # taken over: our write was undone
+    release(record)
+    return response
 
 
 _ATTR = "_vinculo_idempotency"
 
 
 def _wrap_view(operation: Operation) -> None:
-    """Inside the operation (after auth and input validation): reserve or replay."""
+    """Inside the operation (after auth and input validation): reserve or replay, then
+    open the transaction the view's writes and the stored answer share."""
     view = operation.view_func
 
     @functools.wraps(view)
@@ -174,7 +261,13 @@ def _wrap_view(operation: Operation) -> None:
         outcome = reserve(request.auth, key, request_hash(request))  # type: ignore[attr-defined]
         if isinstance(outcome, HttpResponse):
             return outcome
-        setattr(request, _ATTR, outcome)
+        block = transaction.atomic()
+        try:
+            block.__enter__()  # left by _store_after, once the final response exists
+        except BaseException:
+            release(outcome)  # e.g. SQLite busy: nothing ran, free the key
+            raise
+        setattr(request, _ATTR, _Running(outcome, block))
         return view(request, **values)
 
     operation.view_func = guarded
@@ -184,16 +277,23 @@ def _wrap_view(operation: Operation) -> None:
 
 
 def _store_after(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """Around the operation: once the final response exists (errors included), store it."""
+    """Around the operation: once the final response exists (errors included), commit it
+    with the request's writes, or roll both back."""
 
     @functools.wraps(run)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        response = run(request, *args, **kwargs)
-        record = getattr(request, _ATTR, None)
-        if record is not None:
-            delattr(request, _ATTR)
-            store(record, response)
-        return response
+        try:
+            response = run(request, *args, **kwargs)
+        except BaseException:
+            running = request.__dict__.pop(_ATTR, None)
+            if running is not None:
+                running.block.__exit__(*sys.exc_info())
+                release(running.record)
+            raise
+        running = request.__dict__.pop(_ATTR, None)
+        if running is None:
+            return response
+        return _finish(running, response)
 
     return wrapper
 

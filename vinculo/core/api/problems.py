@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from vinculo.core.errors import DomainError, ValidationFailed
+from vinculo.core.errors import DomainError, ValidationFailed, message_code
 
 if TYPE_CHECKING:
     from ninja import NinjaAPI
@@ -53,6 +53,7 @@ TITLES: dict[str, Any] = {
         "A request with this Idempotency-Key is still being processed."
     ),
     "throttled": gettext_lazy("Too many requests."),
+    "unsupported_media_type": gettext_lazy("The request body has an unsupported media type."),
     "validation_error": gettext_lazy("Some fields are invalid."),
     "server_error": gettext_lazy("Something went wrong on our side."),
 }
@@ -65,6 +66,7 @@ _CODE_BY_STATUS = {
     405: "method_not_allowed",
     409: "conflict",
     413: "payload_too_large",
+    415: "unsupported_media_type",
     428: "precondition_required",
     429: "throttled",
 }
@@ -121,9 +123,9 @@ def problem(
 
 
 def field_errors(errors: dict[str, list[str]]) -> list[dict[str, str]]:
-    """A service's {field: [messages]} as the problem's list of {field, message}."""
+    """A service's {field: [messages]} as the problem's list of {field, message, code}."""
     return [
-        {"field": name, "message": str(message)}
+        {"field": name, "message": str(message), "code": message_code(message)}
         for name, messages in errors.items()
         for message in messages
     ]
@@ -174,6 +176,11 @@ def translate_error(err: Mapping[str, Any]) -> tuple[str, str]:
         return "invalid_type", _("Enter a number.")
     if kind.startswith("bool_"):
         return "invalid_type", _("Enter true or false.")
+    if kind == "year_out_of_range":
+        return "out_of_range", _("Enter a date between the years %(low)d and %(high)d.") % {
+            "low": ctx.get("low", 0),
+            "high": ctx.get("high", 0),
+        }
     if kind.startswith(("datetime_", "timezone_")):
         return "invalid_type", _("Enter a valid date/time.")
     if kind.startswith("date_"):

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from django.conf import settings
 from django.utils import timezone
 from ninja import Schema
-from pydantic import BeforeValidator, ConfigDict, Field, Strict, create_model
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, Strict, create_model
 from pydantic_core import PydanticCustomError
 
 from vinculo.core.pagination import Page
@@ -37,17 +37,34 @@ Id = whole(ge=1, le=MAX_ID)
 Cursor = Annotated[str, Field(max_length=1000)]
 Limit = Annotated[int, Field(ge=1, le=settings.API_PAGE_SIZE_MAX)]
 
+# What the API reads: `YYYY-MM-DD`, and for datetimes a time `HH:MM[:SS[.ffffff]]` after
+# `T` (or a space) with an optional offset (`Z`, `±HH:MM`, `±HHMM`); without one the time is
+# read in the user's time zone.
+_TIME = r"[Tt ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?([Zz]|[+-]([01]\d|2[0-3]):?[0-5]\d)?"
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}" + _TIME)
+
+# Years a date or datetime may have. Outside them a value is a typo or a probe, and the far
+# past has odd historical offsets (São Paulo was UTC-03:06:28 until 1914) that surprise.
+YEAR_MIN, YEAR_MAX = 1900, 2200
+# The same rules as patterns in the description, for clients that validate against it (and
+# for the fuzzer): years 1900–2200, real calendar days (29 February in leap years only).
+_LEAP = r"(19|20|21)(0[48]|[2468][048]|[13579][26])|2000"
+_CALENDAR_DATE = (
+    r"(((19|20|21)\d\d|2200)-((0[13578]|1[02])-(0[1-9]|[12]\d|3[01])"
+    r"|(0[469]|11)-(0[1-9]|[12]\d|30)|02-(0[1-9]|1\d|2[0-8]))|(" + _LEAP + r")-02-29)"
+)
+DATE_PATTERN = "^" + _CALENDAR_DATE + "$"
+DATETIME_PATTERN = "^" + _CALENDAR_DATE + _TIME + "$"
 
 
 def _iso_text(pattern: re.Pattern[str], error_type: str) -> BeforeValidator:
-    """Dates and times come as ISO 8601 text, as the description says. Left alone, pydantic
-    would also read numbers as Unix timestamps (`until=0.5` is 1970) and a bare date as
-    midnight; nobody sending those means what they would get."""
+    """Dates and times come as the ISO 8601 text described above, nothing else. Left alone,
+    pydantic would also read numbers as Unix timestamps (`until=0.5` is 1970), a bare date
+    as midnight and a datetime as a date; nobody sending those means what they would get."""
 
     def check(value: Any) -> Any:
-        if isinstance(value, dt.date) or (isinstance(value, str) and pattern.match(value)):
+        if isinstance(value, dt.date) or (isinstance(value, str) and pattern.fullmatch(value)):
             return value
         # A pydantic error type, so the problem says "Enter a valid date…" with code
         # invalid_type like any other unreadable date (see problems.translate_error).
@@ -56,9 +73,38 @@ def _iso_text(pattern: re.Pattern[str], error_type: str) -> BeforeValidator:
     return BeforeValidator(check)
 
 
+def _in_year_range(value: dt.date) -> dt.date:
+    if not YEAR_MIN <= value.year <= YEAR_MAX:
+        raise PydanticCustomError(
+            "year_out_of_range",
+            "Enter a date between the years {low} and {high}",
+            {"low": YEAR_MIN, "high": YEAR_MAX},
+        )
+    return value
+
+
+def _datetime_schema(schema: dict[str, Any]) -> None:
+    """The pattern says it all; `format: date-time` (RFC 3339) would wrongly call the
+    offset and the seconds mandatory."""
+    schema.pop("format", None)
+    schema["pattern"] = DATETIME_PATTERN
+
+
 # Strict(False): JSON has no date type, so the text is parsed even in a StrictSchema.
-IsoDate = Annotated[dt.date, Strict(False), _iso_text(_ISO_DATE, "date_type")]
-IsoDateTime = Annotated[dt.datetime, Strict(False), _iso_text(_ISO_DATETIME, "datetime_type")]
+IsoDate = Annotated[
+    dt.date,
+    Strict(False),
+    AfterValidator(_in_year_range),
+    _iso_text(_ISO_DATE, "date_type"),
+    Field(json_schema_extra={"pattern": DATE_PATTERN}),
+]
+IsoDateTime = Annotated[
+    dt.datetime,
+    Strict(False),
+    AfterValidator(_in_year_range),
+    _iso_text(_ISO_DATETIME, "datetime_type"),
+    Field(json_schema_extra=_datetime_schema),
+]
 
 
 class StrictSchema(Schema):

@@ -67,13 +67,34 @@ def refuse_nul_characters(fields: list[str]) -> None:
         )
 
 
+JSON_MEDIA_TYPE = "application/json"
+
+
+def require_json_media_type(request: HttpRequest) -> None:
+    """A body is read only when sent as `application/json` in UTF-8 (docs/api.md): other
+    media types, or another charset, answer 415 instead of being guessed at."""
+    media_type = (request.content_type or "").strip().lower()
+    charset = (request.content_params or {}).get("charset", "utf-8").strip().lower()
+    if media_type != JSON_MEDIA_TYPE or charset.replace("_", "-") not in {"utf-8", "utf8"}:
+        raise ApiProblem(
+            415,
+            "unsupported_media_type",
+            _("Send the body as JSON in UTF-8 with “Content-Type: application/json”."),
+            headers={"Accept": JSON_MEDIA_TYPE},
+        )
+
+
 class JsonParser(Parser):
-    """Strict JSON bodies: not JSON, not UTF-8, NaN or Infinity → 400 malformed_json; text
-    with U+0000, here or in the query string or form fields → 422 on that field."""
+    """Strict JSON bodies: another media type or charset → 415 unsupported_media_type; not
+    JSON, not UTF-8, NaN or Infinity → 400 malformed_json; text with U+0000, here or in the
+    query string or form fields → 422 on that field."""
 
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        if request.body:
+            require_json_media_type(request)
         try:
-            data = json.loads(request.body, parse_constant=_reject_constant)
+            # Decoded here, strictly: json.loads would also guess UTF-16 and UTF-32 from bytes.
+            data = json.loads(request.body.decode("utf-8"), parse_constant=_reject_constant)
         except ValueError as exc:
             if isinstance(exc, json.JSONDecodeError):
                 message = _("The body is not valid JSON (line %(line)d, column %(column)d).") % {
@@ -138,6 +159,8 @@ class VinculoAPI(NinjaAPI):
                             **_problem_response(response.get("description", "")),
                             **response,
                         }
+                if JSON_MEDIA_TYPE in operation.get("requestBody", {}).get("content", {}):
+                    responses.setdefault("415", _problem_response("unsupported_media_type"))
                 responses.setdefault("401", _problem_response("not_authenticated"))
                 responses.setdefault("422", _problem_response("validation_error"))
                 responses.setdefault("default", _problem_response("Any other error"))

@@ -12,8 +12,10 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from vinculo.core.errors import field_message
 from vinculo.core.tagging.models import CustomFieldDefinition, Tag
 from vinculo.core.tagging.values import TAG_MAX, ModelOrLabel, clean_value, definitions_for
+from vinculo.core.text import fold
 
 CUSTOM_PREFIX = "cf_"
 RANGED = (
@@ -29,11 +31,40 @@ def parse_tag(params: Mapping[str, Any]) -> str:
 
 
 def filter_by_tag(queryset: QuerySet[Any], tag: str) -> QuerySet[Any]:
-    """Records carrying the tag named `tag` (none when no such tag exists)."""
+    """Records tagged `tag` in any case, with or without accents ("vip" finds "VIP"); none
+    when no such tag exists."""
     if not tag:
         return queryset
-    found = Tag.objects.filter(name=tag).first()
-    return queryset.filter(tags=found) if found else queryset.none()
+    ids = list(Tag.objects.filter(folded=fold(tag)[:TAG_MAX]).values_list("pk", flat=True))
+    if not ids:
+        return queryset.none()
+    if len(ids) == 1:
+        return queryset.filter(tags=ids[0])
+    # Look-alike tags made before tags were folded ("VIP" and "vip"): one row per record.
+    model = queryset.model
+    through = model.tags.through  # type: ignore[attr-defined]
+    column = f"{model._meta.model_name}_id"
+    tagged = through.objects.filter(tag_id__in=ids).values(column)
+    return queryset.filter(pk__in=tagged)
+
+
+def suggest_tags(text: str, *, limit: int = 20) -> list[str]:
+    """Tag names starting with `text` (folded), then containing it: a tag filter's
+    suggestions. Tags are shared by everyone, so no visibility applies."""
+    folded = fold(text.strip())[:TAG_MAX]
+    names = list(
+        Tag.objects.filter(folded__startswith=folded)
+        .order_by("folded", "name")
+        .values_list("name", flat=True)[:limit]
+    )
+    if folded and len(names) < limit:
+        names += list(
+            Tag.objects.filter(folded__contains=folded)
+            .exclude(folded__startswith=folded)
+            .order_by("folded", "name")
+            .values_list("name", flat=True)[: limit - len(names)]
+        )
+    return names
 
 
 def parse_custom_filters(
@@ -52,10 +83,10 @@ def parse_custom_filters(
             continue
         definition = definitions.get(key)
         if definition is None:
-            errors[name] = [_("Unknown custom field.")]
+            errors[name] = [field_message(_("Unknown custom field."), "unknown_field")]
             continue
         if op not in ("", "gte", "lte") or (op and definition.field_type not in RANGED):
-            errors[name] = [_("Unknown filter.")]
+            errors[name] = [field_message(_("Unknown filter."), "unknown_field")]
             continue
         try:
             found.append((key, op, clean_value(definition, raw)))

@@ -3,7 +3,7 @@ per definition, a comma-separated tags field, and the conversions both ways."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from typing import Any
 
 from django import forms
@@ -69,13 +69,18 @@ def custom_initial(
 
 
 def custom_values(
-    cleaned_data: dict[str, Any], definitions: Sequence[CustomFieldDefinition], kind: str = ""
+    cleaned_data: dict[str, Any],
+    definitions: Sequence[CustomFieldDefinition],
+    kind: str = "",
+    *,
+    skip: Container[str] = (),
 ) -> dict[str, Any]:
-    """The service input {key: value} from a valid form: every field applying to `kind`
-    is sent ("" clears it), so a page edit can empty a value."""
+    """The service input {key: value} from a form: every field applying to `kind` is sent
+    ("" clears it), so a page edit can empty a value. Fields named in `skip` (those the form
+    itself refused, when a dry run asks the service for its other errors) are left out."""
     values: dict[str, Any] = {}
     for definition in definitions:
-        if kind and not definition.applies(kind):
+        if (kind and not definition.applies(kind)) or field_name(definition) in skip:
             continue
         value = cleaned_data.get(field_name(definition))
         values[definition.key] = "" if value is None else value

@@ -11,6 +11,7 @@ from django.db.models.signals import class_prepared
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.models import VersionedModel
+from vinculo.core.text import fold
 
 ALL = "all"
 
@@ -19,6 +20,8 @@ class Tag(models.Model):
     """A free label, shared by everyone and by every tagged model."""
 
     name = models.CharField(_("name"), max_length=60, unique=True)
+    # Lowercase, unaccented name: filters and suggestions treat "VIP", "vip" and "víp" alike.
+    folded = models.CharField(max_length=60, editable=False, db_index=True, default="")
 
     class Meta:
         ordering = ["name"]
@@ -27,6 +30,10 @@ class Tag(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.folded = fold(self.name)[:60]
+        super().save(*args, **kwargs)
 
 
 class Tagged(models.Model):

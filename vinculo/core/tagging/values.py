@@ -8,11 +8,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import models
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from vinculo.core.errors import FieldErrors
-from vinculo.core.money import CENT, parse_amount
+from vinculo.core.money import CENT, format_money, format_number, parse_amount
 from vinculo.core.tagging.models import CustomFieldDefinition, Tag
+from vinculo.core.text import fold
 
 TEXT_MAX = 1000
 TAG_MAX = 60
@@ -90,6 +92,30 @@ def clean_value(definition: CustomFieldDefinition, value: Any) -> Any:
     raise ValueError(_("Unknown field type."))
 
 
+def format_value(definition: CustomFieldDefinition, value: Any) -> str:
+    """A stored value as people read it in the current language: amounts in the language's
+    currency format, localised dates and numbers, yes/no."""
+    if value is None or value == "":
+        return ""
+    kind = definition.field_type
+    types = CustomFieldDefinition.FieldType
+    if kind == types.BOOLEAN:
+        return _("Yes") if value is True else _("No")
+    if kind == types.DATE:
+        try:
+            return formats.date_format(dt.date.fromisoformat(str(value)), "SHORT_DATE_FORMAT")
+        except ValueError:
+            return str(value)
+    try:
+        if kind == types.NUMBER:
+            return format_number(value)
+        if kind == types.MONEY:
+            return format_money(value)
+    except (InvalidOperation, ValueError):  # a value stored before the field changed type
+        return str(value)
+    return str(value)
+
+
 def clean_custom_data(
     model: ModelOrLabel,
     kind: str,
@@ -137,18 +163,29 @@ def apply_custom_data(
         record.custom_data = clean  # type: ignore[attr-defined]
 
 
-def tag_objects(names: list[str], errors: FieldErrors) -> list[Tag]:
-    """The Tag rows for `names` (created when new; an existing tag of another case is
-    reused), at most TAGS_MAX, errors on the "tags" field."""
+def clean_tag_names(names: list[str], errors: FieldErrors) -> list[str]:
+    """Tag names as given, spaces collapsed, repeats dropped, at most TAGS_MAX (else an error
+    on "tags"). Writes nothing, so a dry run of a form can use it."""
     clean = list(dict.fromkeys(" ".join(n.split())[:TAG_MAX] for n in names if n and n.strip()))
     if len(clean) > TAGS_MAX:
-        errors.add("tags", _("At most %(n)d tags.") % {"n": TAGS_MAX})
+        errors.add("tags", _("At most %(n)d tags.") % {"n": TAGS_MAX}, code="too_long")
         return []
-    existing = {t.name.lower(): t for t in Tag.objects.filter(name__in=clean)}
-    tags = []
-    for name in clean:
-        tag = existing.get(name.lower()) or Tag.objects.get_or_create(name=name)[0]
-        tags.append(tag)
+    return clean
+
+
+def tag_objects(names: list[str]) -> list[Tag]:
+    """The tags named, created when new (writes: call inside the saving transaction). A name
+    joins the existing tag of the same folded form: "vip" is the tag "VIP"."""
+    folded = {name: fold(name)[:TAG_MAX] for name in names}
+    existing: dict[str, Tag] = {}
+    for tag in Tag.objects.filter(folded__in=set(folded.values())).order_by("pk"):
+        existing.setdefault(tag.folded, tag)
+    tags: list[Tag] = []
+    for name in names:
+        tag = existing.get(folded[name]) or Tag.objects.get_or_create(name=name)[0]
+        existing.setdefault(folded[name], tag)
+        if tag not in tags:
+            tags.append(tag)
     return tags
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import template
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from vinculo.core.templatetags import custom_fields
 from vinculo.customers.normalize import format_phone, format_tax_id
@@ -23,6 +26,13 @@ def tax_id(customer: Any) -> str:
     """The customer's tax id formatted for its type (CPF 111.444.777-35, CNPJ, NIF…)."""
     number = getattr(customer, "tax_id", "")
     return format_tax_id(getattr(customer, "tax_id_type", ""), number) if number else ""
+
+
+@register.filter
+def breakable(value: str | None) -> SafeString:
+    """Escaped text that may wrap before "." and "@" (<wbr>): long emails break at their
+    natural points in narrow table columns instead of widening the page."""
+    return mark_safe(re.sub(r"([.@])", r"<wbr>\1", escape(value or "")))  # noqa: S308
 
 
 @register.filter

@@ -1,4 +1,4 @@
-// Small behaviours the server cannot do: the search shortcut and closing the result list.
+// Small behaviours the server cannot do: the search shortcut.
 (function () {
   "use strict";
   document.addEventListener("keydown", function (event) {
@@ -11,17 +11,36 @@
       event.preventDefault();
       box.focus();
       box.select();
-    } else if (event.key === "Escape" && target === box) {
-      box.value = "";
-      document.getElementById("search-results").innerHTML = "";
-      box.blur();
-    } else if (event.key === "ArrowDown" && target === box) {
-      var first = document.querySelector("#search-results a");
-      if (first) { event.preventDefault(); first.focus(); }
     }
   });
-  document.addEventListener("click", function (event) {
-    var results = document.getElementById("search-results");
-    if (results && !event.target.closest(".globalsearch")) results.innerHTML = "";
+  // The search box's list, arrow keys and Escape: combobox.js.
+})();
+
+// Behaviours declared by data attributes, with delegated listeners: the page's
+// Content-Security-Policy runs no inline handlers (onchange=, onsubmit=, …).
+(function () {
+  "use strict";
+  // <select data-autosubmit>: submit its form on change (the language switch).
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target instanceof HTMLElement && target.matches("[data-autosubmit]") && target.form) {
+      target.form.submit();
+    }
+  });
+  // <form data-confirm="Question?">: ask before submitting.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form instanceof HTMLFormElement && form.dataset.confirm !== undefined &&
+        !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+  // <input data-select-on-focus>: select the whole value (a token to copy).
+  document.addEventListener("focusin", function (event) {
+    var target = event.target;
+    if (target instanceof HTMLInputElement && target.matches("[data-select-on-focus]")) {
+      target.select();
+    }
   });
 })();

@@ -1,5 +1,5 @@
 """The logbook over the JSON API: interactions (with links and attachments) and tasks.
-Reads go through `visible_to`, writes through timeline.services.
+Reads go through `restrict`, writes through timeline.services.
 
 core.api.site imports this package and mounts `router`; the endpoints live in the
 submodules, mounted here in the order they appear in the OpenAPI document.

@@ -1,19 +1,20 @@
 """Attachments over the JSON API: upload to an interaction, download."""
 
-import hashlib
 from typing import Annotated, Any
 
 from django.conf import settings
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import File, Router, UploadedFile
 
+from vinculo.accounts.requests import ApiRequest
 from vinculo.core.api.concurrency import expected_version
 from vinculo.core.api.idempotency import idempotent
 from vinculo.core.api.problems import ApiProblem
 from vinculo.core.api.schemas import (
     Id,
 )
+from vinculo.core.permissions import restrict
 from vinculo.timeline import services
 from vinculo.timeline.api.interactions import _attachment_dict, _load_interaction
 from vinculo.timeline.api.schemas import AttachmentOut
@@ -30,11 +31,12 @@ router = Router()
 )
 @idempotent
 def add_attachment(
-    request: HttpRequest, id: Id, response: HttpResponse, file: Annotated[UploadedFile, File()]
+    request: ApiRequest, id: Id, response: HttpResponse, file: Annotated[UploadedFile, File()]
 ) -> dict[str, Any]:
     """multipart/form-data with one `file` (at most ATTACHMENT_MAX_BYTES). If-Match is
-    optional here; when sent, the interaction must still have that version."""
-    user: Any = request.auth  # type: ignore[attr-defined]
+    optional here: without it, uploads never conflict with each other or with edits (each
+    adds a row); when sent, the interaction must still have that version."""
+    user = request.auth
     interaction = _load_interaction(user, id)
     version = expected_version(request) if request.headers.get("If-Match") else None
     limit = settings.ATTACHMENT_MAX_BYTES
@@ -50,18 +52,9 @@ def add_attachment(
     upload = services.FileIn(
         name=file.name or "file", content=content, content_type=file.content_type or ""
     )
-    services.update_interaction(
-        actor=user,
-        interaction=interaction,
-        data=services.InteractionData(files=[upload]),
-        expected_version=version,
+    (attachment,) = services.add_attachments(
+        actor=user, interaction=interaction, files=[upload], expected_version=version
     )
-    digest = hashlib.sha256(content).hexdigest()
-    attachment = (
-        Attachment.objects.filter(interaction=interaction, sha256=digest).order_by("-id").first()
-    )
-    if attachment is None:  # pragma: no cover - the service just wrote it
-        raise Http404
     response["Location"] = f"/api/v1/attachments/{attachment.pk}"
     return _attachment_dict(attachment)
 
@@ -79,11 +72,11 @@ def add_attachment(
         }
     },
 )
-def download_attachment(request: HttpRequest, id: Id) -> FileResponse:
+def download_attachment(request: ApiRequest, id: Id) -> FileResponse:
     """Served only to users who can see the interaction's customer; never inline."""
-    user: Any = request.auth  # type: ignore[attr-defined]
+    user = request.auth
     attachment = Attachment.objects.filter(
-        pk=id, interaction__in=Interaction.objects.visible_to(user).values("pk")
+        pk=id, interaction__in=restrict(Interaction.objects.all(), user, "view").values("pk")
     ).first()
     if attachment is None:
         raise Http404

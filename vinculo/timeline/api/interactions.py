@@ -2,11 +2,11 @@
 
 from typing import Annotated, Any
 
-from django.http import Http404, HttpRequest, HttpResponse
-from django.utils import timezone
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
+from vinculo.accounts.requests import ApiRequest
 from vinculo.core.api.concurrency import IF_MATCH_DOC, expected_version, set_etag
 from vinculo.core.api.idempotency import idempotent
 from vinculo.core.api.schemas import (
@@ -19,9 +19,9 @@ from vinculo.core.api.schemas import (
     page_body,
     ref,
 )
-from vinculo.core.errors import ValidationFailed
+from vinculo.core.errors import ValidationFailed, field_message
 from vinculo.core.pagination import keyset_page
-from vinculo.core.permissions import can
+from vinculo.core.permissions import restrict
 from vinculo.customers.models import Customer
 from vinculo.timeline import services
 from vinculo.timeline.api.schemas import (
@@ -72,6 +72,7 @@ def _interaction_dicts(user: Any, rows: list[Interaction]) -> list[dict[str, Any
             "created_by": ref(i.created_by),
             "users": [ref(u) for u in i.users.all()],
             "other_customers": [ref(c) for c in i.other_customers.all() if c.pk in shown],
+            "source": i.source,
             "external_id": i.external_id,
             "links": [{"model": k.target_model, "id": k.target_id} for k in i.links.all()],
             "attachments": [_attachment_dict(a) for a in i.attachments.all()],
@@ -84,7 +85,7 @@ def _interaction_dicts(user: Any, rows: list[Interaction]) -> list[dict[str, Any
 
 def _interactions(user: Any) -> Any:
     return (
-        Interaction.objects.visible_to(user)
+        restrict(Interaction.objects.all(), user, "view")
         .select_related("customer", "created_by")
         .prefetch_related(*_INTERACTION_RELATIONS)
     )
@@ -107,7 +108,7 @@ def _interaction_detail(user: Any, pk: int, response: HttpResponse) -> dict[str,
     "/interactions", response=InteractionPage, tags=["interactions"], summary="List interactions"
 )
 def list_interactions(
-    request: HttpRequest,
+    request: ApiRequest,
     customer: Id | None = None,
     channel: ChannelChoice | None = None,  # type: ignore[valid-type]
     direction: DirectionChoice | None = None,  # type: ignore[valid-type]
@@ -117,7 +118,7 @@ def list_interactions(
     limit: Limit = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
     """Newest first (by occurred_at, then id), only customers you can see."""
-    user: Any = request.auth  # type: ignore[attr-defined]
+    user = request.auth
     qs = _interactions(user)
     if customer is not None:
         qs = qs.filter(customer_id=customer)
@@ -138,23 +139,29 @@ def list_interactions(
     response={200: InteractionOut, 201: InteractionOut},
     tags=["interactions"],
     summary="Log an interaction",
+    openapi_extra={
+        "responses": {
+            409: {
+                "description": (
+                    "external_id_conflict: the source and external_id name another interaction."
+                )
+            }
+        }
+    },
 )
 @idempotent
-def create_interaction(request: HttpRequest, payload: InteractionIn, response: HttpResponse) -> Any:
-    """201 with the new interaction; 200 with the first one when `external_id` was already
-    logged on this channel (webhooks may deliver twice)."""
-    user: Any = request.auth  # type: ignore[attr-defined]
-    customer = Customer.objects.visible_to(user).filter(pk=payload.customer).first()
+def create_interaction(request: ApiRequest, payload: InteractionIn, response: HttpResponse) -> Any:
+    """201 with the new interaction; 200 with the first one when the same `source` and
+    `external_id` were already logged for this customer and channel (webhooks may deliver
+    twice); 409 `external_id_conflict` when they name another interaction."""
+    user = request.auth
+    customer = restrict(Customer.objects.all(), user, "view").filter(pk=payload.customer).first()
     if customer is None:
-        raise ValidationFailed(errors={"customer": [_("Choose a customer you can see.")]})
-    data = _interaction_data(payload)
-    started = timezone.now()
-    interaction = services.log_interaction(actor=user, customer=customer, data=data)
-    if not can(user, "view", interaction):
         raise ValidationFailed(
-            errors={"external_id": [_("This id is already used by another interaction.")]}
+            errors={"customer": [field_message(_("Choose a customer you can see."), "not_visible")]}
         )
-    created = interaction.created_at >= started
+    data = _interaction_data(payload)
+    interaction, created = services.record_interaction(actor=user, customer=customer, data=data)
     if created:
         response["Location"] = f"{request.path.rstrip('/')}/{interaction.pk}"
     return Status(201 if created else 200, _interaction_detail(user, interaction.pk, response))
@@ -166,8 +173,8 @@ def create_interaction(request: HttpRequest, payload: InteractionIn, response: H
     tags=["interactions"],
     summary="Read an interaction",
 )
-def get_interaction(request: HttpRequest, id: Id, response: HttpResponse) -> dict[str, Any]:
-    return _interaction_detail(request.auth, id, response)  # type: ignore[attr-defined]
+def get_interaction(request: ApiRequest, id: Id, response: HttpResponse) -> dict[str, Any]:
+    return _interaction_detail(request.auth, id, response)
 
 
 @router.patch(
@@ -178,9 +185,9 @@ def get_interaction(request: HttpRequest, id: Id, response: HttpResponse) -> dic
     openapi_extra=IF_MATCH_DOC,
 )
 def patch_interaction(
-    request: HttpRequest, id: Id, payload: InteractionPatch, response: HttpResponse
+    request: ApiRequest, id: Id, payload: InteractionPatch, response: HttpResponse
 ) -> dict[str, Any]:
-    user: Any = request.auth  # type: ignore[attr-defined]
+    user = request.auth
     interaction = _load_interaction(user, id)
     version = expected_version(request)
     services.update_interaction(
@@ -199,8 +206,8 @@ def patch_interaction(
     summary="Delete an interaction",
     openapi_extra=IF_MATCH_DOC,
 )
-def delete_interaction(request: HttpRequest, id: Id) -> None:
-    user: Any = request.auth  # type: ignore[attr-defined]
+def delete_interaction(request: ApiRequest, id: Id) -> None:
+    user = request.auth
     interaction = _load_interaction(user, id)
     version = expected_version(request)
     services.delete_interaction(actor=user, interaction=interaction, expected_version=version)

@@ -4,7 +4,6 @@ validated payload into the service's data objects."""
 import datetime as dt
 from typing import Annotated, Any
 
-from django.apps import apps
 from django.utils.translation import gettext as _
 from ninja import Schema
 from pydantic import BeforeValidator, Field
@@ -21,7 +20,9 @@ from vinculo.core.api.schemas import (
     page_schema,
     whole,
 )
-from vinculo.core.errors import ValidationFailed
+from vinculo.core.errors import ValidationFailed, field_message
+from vinculo.core.links import linkable_labels
+from vinculo.core.permissions import restrict
 from vinculo.customers.models import Customer
 from vinculo.timeline import services
 from vinculo.timeline.models import Channel, Interaction, Task
@@ -35,7 +36,8 @@ def _visible_customer_ids(user: Any, ids: set[int]) -> set[int]:
     """Which of these customers `user` may see (one query), so names never leak."""
     if not ids:
         return set()
-    return set(Customer.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+    visible = restrict(Customer.objects.all(), user, "view")
+    return set(visible.filter(pk__in=ids).values_list("pk", flat=True))
 
 
 def _not_null(payload: Any, names: set[str]) -> None:
@@ -74,17 +76,31 @@ class InteractionPatch(StrictSchema):
 class InteractionIn(InteractionPatch):
     customer: Id
     channel: ChannelChoice  # type: ignore[valid-type]
-    external_id: str | None = Field(
-        None, max_length=200, description="Id in the source system; a repeat is not logged twice"
+    source: str | None = Field(
+        None,
+        max_length=services.SOURCE_MAX,
+        description=(
+            'The system the external id belongs to, e.g. "imap:sales@example.com"; '
+            f'"{services.DEFAULT_SOURCE}" when an external_id comes without one'
+        ),
     )
-    links: list[LinkIn] | None = Field(None, max_length=20)
+    external_id: str | None = Field(
+        None,
+        max_length=services.EXTERNAL_ID_MAX,
+        description="Id in the source system; a repeat from the same source is not logged twice",
+    )
+    links: list[LinkIn] | None = Field(
+        None,
+        max_length=20,
+        description="Records you can see, of the types " + ", ".join(linkable_labels()),
+    )
 
 
 def _interaction_data(payload: InteractionPatch) -> services.InteractionData:
     _not_null(payload, {"channel", "direction", "occurred_at"})
     sent = payload.model_fields_set
     data = services.InteractionData()
-    for name in ("channel", "direction", "subject", "body", "outcome", "external_id"):
+    for name in ("channel", "direction", "subject", "body", "outcome", "source", "external_id"):
         if name in sent:
             value = getattr(payload, name)
             setattr(data, name, "" if value is None else value)
@@ -100,15 +116,8 @@ def _interaction_data(payload: InteractionPatch) -> services.InteractionData:
         data.other_customer_ids = list(payload.other_customers or [])
     links = getattr(payload, "links", None)
     if links:
-        errors = {}
-        for i, link in enumerate(links):
-            try:
-                apps.get_model(link.model)
-            except (LookupError, ValueError):
-                errors[f"links.{i}.model"] = [_("Unknown record type.")]
-        if errors:
-            raise ValidationFailed(errors=errors)
-        data.links = [(link.model.lower(), link.id) for link in links]
+        # Checked by the service: a linkable type, a record the caller can see.
+        data.links = [(link.model, link.id) for link in links]
     return data
 
 
@@ -140,6 +149,7 @@ class InteractionOut(Schema):
     created_by: Ref | None
     users: list[Ref]
     other_customers: list[Ref]
+    source: str
     external_id: str
     links: list[LinkOut]
     attachments: list[AttachmentOut]
@@ -169,7 +179,9 @@ def _task_data(payload: TaskPatch) -> services.TaskData:
     sent = payload.model_fields_set
     _not_null(payload, {"title", "priority"})
     if "assignee" in sent and payload.assignee is None:
-        raise ValidationFailed(errors={"assignee": [_("A task needs someone to do it.")]})
+        raise ValidationFailed(
+            errors={"assignee": [field_message(_("A task needs someone to do it."), "required")]}
+        )
     data = services.TaskData()
     for name in ("title", "priority", "due_date"):
         if name in sent:

@@ -2,9 +2,10 @@
 
 from typing import Annotated, Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from ninja import Query, Router
 
+from vinculo.accounts.requests import ApiRequest
 from vinculo.core.api.concurrency import IF_MATCH_DOC, expected_version, set_etag
 from vinculo.core.api.idempotency import idempotent
 from vinculo.core.api.schemas import (
@@ -77,7 +78,7 @@ def _load_task(user: Any, pk: int) -> Task:
 
 @router.get("/tasks", response=TaskPage, tags=["tasks"], summary="List tasks")
 def list_tasks(
-    request: HttpRequest,
+    request: ApiRequest,
     assignee: Annotated[
         str | None, Query(pattern=r"^(me|[0-9]{1,18})$", description="me or a user id")
     ] = None,
@@ -87,7 +88,7 @@ def list_tasks(
     limit: Limit = DEFAULT_LIMIT,
 ) -> dict[str, Any]:
     """Tasks you can see, newest first."""
-    user: Any = request.auth  # type: ignore[attr-defined]
+    user = request.auth
     qs = _tasks(user)
     if assignee == "me":
         qs = qs.filter(assignee_id=user.pk)
@@ -105,16 +106,16 @@ def list_tasks(
 
 @router.post("/tasks", response={201: TaskOut}, tags=["tasks"], summary="Create a task")
 @idempotent
-def create_task(request: HttpRequest, payload: TaskIn, response: HttpResponse) -> dict[str, Any]:
-    user: Any = request.auth  # type: ignore[attr-defined]
+def create_task(request: ApiRequest, payload: TaskIn, response: HttpResponse) -> dict[str, Any]:
+    user = request.auth
     task = services.create_task(actor=user, data=_task_data(payload))
     response["Location"] = f"{request.path.rstrip('/')}/{task.pk}"
     return _task_detail(user, task.pk, response)
 
 
 @router.get("/tasks/{id}", response=TaskOut, tags=["tasks"], summary="Read a task")
-def get_task(request: HttpRequest, id: Id, response: HttpResponse) -> dict[str, Any]:
-    return _task_detail(request.auth, id, response)  # type: ignore[attr-defined]
+def get_task(request: ApiRequest, id: Id, response: HttpResponse) -> dict[str, Any]:
+    return _task_detail(request.auth, id, response)
 
 
 @router.patch(
@@ -125,9 +126,9 @@ def get_task(request: HttpRequest, id: Id, response: HttpResponse) -> dict[str, 
     openapi_extra=IF_MATCH_DOC,
 )
 def patch_task(
-    request: HttpRequest, id: Id, payload: TaskPatch, response: HttpResponse
+    request: ApiRequest, id: Id, payload: TaskPatch, response: HttpResponse
 ) -> dict[str, Any]:
-    user: Any = request.auth  # type: ignore[attr-defined]
+    user = request.auth
     task = _load_task(user, id)
     version = expected_version(request)
     services.update_task(actor=user, task=task, data=_task_data(payload), expected_version=version)
@@ -141,14 +142,14 @@ def patch_task(
     summary="Delete a task",
     openapi_extra=IF_MATCH_DOC,
 )
-def delete_task(request: HttpRequest, id: Id) -> None:
-    user: Any = request.auth  # type: ignore[attr-defined]
+def delete_task(request: ApiRequest, id: Id) -> None:
+    user = request.auth
     task = _load_task(user, id)
     services.delete_task(actor=user, task=task, expected_version=expected_version(request))
 
 
-def _set_done(request: HttpRequest, id: int, response: HttpResponse, done: bool) -> dict[str, Any]:
-    user: Any = request.auth  # type: ignore[attr-defined]
+def _set_done(request: ApiRequest, id: int, response: HttpResponse, done: bool) -> dict[str, Any]:
+    user = request.auth
     task = _load_task(user, id)
     version = expected_version(request)
     services.set_task_done(actor=user, task=task, done=done, expected_version=version)
@@ -163,7 +164,7 @@ def _set_done(request: HttpRequest, id: int, response: HttpResponse, done: bool)
     openapi_extra=IF_MATCH_DOC,
 )
 @idempotent
-def task_done(request: HttpRequest, id: Id, response: HttpResponse) -> dict[str, Any]:
+def task_done(request: ApiRequest, id: Id, response: HttpResponse) -> dict[str, Any]:
     return _set_done(request, id, response, True)
 
 
@@ -175,5 +176,5 @@ def task_done(request: HttpRequest, id: Id, response: HttpResponse) -> dict[str,
     openapi_extra=IF_MATCH_DOC,
 )
 @idempotent
-def task_reopen(request: HttpRequest, id: Id, response: HttpResponse) -> dict[str, Any]:
+def task_reopen(request: ApiRequest, id: Id, response: HttpResponse) -> dict[str, Any]:
     return _set_done(request, id, response, False)

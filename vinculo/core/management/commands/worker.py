@@ -3,6 +3,11 @@
 It wraps huey.contrib.djhuey's `run_huey`, which imports every app's `tasks` module;
 vinculo/core/tasks.py in turn imports every app's `jobs` module, so all tasks register.
 settings.HUEY picks SqliteHuey (file in VINCULO_HOME) or RedisHuey (REDIS_URL).
+
+At start it drops the locks a killed consumer may have left: Huey's own (flush_locks) and
+Vínculo's expiring job locks (core.jobs.job_lock), so `kill -9` followed by a restart
+never leaves a periodic job (the outbox dispatcher) doing nothing. Those locks only spare
+wasted work; a second consumer running the same job meanwhile does no harm.
 """
 
 from __future__ import annotations
@@ -41,10 +46,16 @@ class Command(BaseCommand):
         if options["workers"] < 1:
             self.stderr.write("--workers must be at least 1")
             raise SystemExit(2)
+        from vinculo.core.jobs import flush_job_locks
+
+        flushed = flush_job_locks()
+        if flushed:
+            logging.getLogger(__name__).info("Flushed %d job lock(s) left behind.", flushed)
         huey_options: dict[str, Any] = {
             "workers": options["workers"],
             "worker_type": options["worker_type"],
             "periodic": options["periodic"],
+            "flush_locks": True,
         }
         if options["logfile"]:
             huey_options["logfile"] = options["logfile"]

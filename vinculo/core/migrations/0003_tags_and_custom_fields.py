@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0001_initial'),
+        ('core', '0002_outbox_deliveries_locks'),
     ]
 
     operations = [
@@ -15,6 +15,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=60, unique=True, verbose_name='name')),
+                ('folded', models.CharField(db_index=True, default='', editable=False, max_length=60)),
             ],
             options={
                 'verbose_name': 'tag',

@@ -26,7 +26,7 @@ def copy_to_core(apps, schema_editor):
     execute = schema_editor.execute
     # Tags already in core (left there by an earlier undo of this migration) are kept.
     execute(
-        "INSERT INTO core_tag (id, name) SELECT id, name FROM customers_tag"
+        "INSERT INTO core_tag (id, name, folded) SELECT id, name, folded FROM customers_tag"
         " WHERE id NOT IN (SELECT id FROM core_tag)"
     )
     execute(
@@ -47,7 +47,7 @@ def copy_back(apps, schema_editor):
     """Undo: the customers' tables again, from core. The definitions go back; the tags stay
     in core too (other models may use them)."""
     execute = schema_editor.execute
-    execute("INSERT INTO customers_tag (id, name) SELECT id, name FROM core_tag")
+    execute("INSERT INTO customers_tag (id, name, folded) SELECT id, name, folded FROM core_tag")
     execute(
         f"INSERT INTO customers_customfielddefinition ({DEFINITION_COLUMNS})"
         f" SELECT {DEFINITION_COLUMNS} FROM core_customfielddefinition WHERE model = %s",
@@ -66,8 +66,8 @@ def copy_back(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("core", "0002_tags_and_custom_fields"),
-        ("customers", "0004_search_owner"),
+        ("core", "0003_tags_and_custom_fields"),
+        ("customers", "0005_tax_id_identity_tag_folded"),
     ]
 
     operations = [

@@ -4,6 +4,8 @@ test_views_search.py."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.customers.factories import make_customer
@@ -69,3 +71,40 @@ def test_top_bar_searches_every_group(client, owner):
     client.force_login(owner)
     html = client.get("/customers/").content.decode()
     assert 'action="/search/"' in html and 'hx-get="/search/"' in html
+
+
+def test_results_page_walks_a_group_page_by_page(client, owner):
+    for i in range(55):
+        make_customer(owner, name=f"Silva {i:02d}")
+    client.force_login(owner)
+    first = client.get(SEARCH + "?q=silva").content.decode()
+    assert first.count('<td><a href="/customers/') == 50
+    match = re.search(r'rel="next" href="\?q=silva&amp;group=customers&amp;cursor=([^"]+)"', first)
+    assert match, "a More results link for the customers group"
+    second = client.get(SEARCH, {"q": "silva", "group": "customers", "cursor": match.group(1)})
+    html = second.content.decode()
+    assert html.count('<td><a href="/customers/') == 5
+    assert 'rel="next"' not in html and 'href="?q=silva">' in html  # back to the best matches
+    names = re.findall(r'<td><a href="/customers/\d+/">([^<]*)</a>', first + html)
+    assert sorted(names) == [f"Silva {i:02d}" for i in range(55)]  # every one, none twice
+
+
+def test_a_broken_cursor_is_explained(client, owner):
+    make_customer(owner, name="Silva")
+    client.force_login(owner)
+    html = client.get(SEARCH, {"q": "silva", "group": "customers", "cursor": "nonsense"})
+    assert html.status_code == 200
+    assert 'class="alert error"' in html.content.decode()
+
+
+def test_the_dropdown_announces_how_many_were_found(client, owner):
+    for i in range(3):
+        make_customer(owner, name=f"Ana {i}")
+    client.force_login(owner)
+    html = client.get(SEARCH + "?q=ana", **HX).content.decode()
+    assert 'id="search-status"' in html and 'hx-swap-oob="true"' in html
+    assert "3 results found." in html
+    for i in range(10):
+        make_customer(owner, name=f"Ana extra {i}")
+    html = client.get(SEARCH + "?q=ana", **HX).content.decode()
+    assert "The first 8 results found are listed." in html

@@ -67,7 +67,11 @@ def due_tasks_widget(request: HttpRequest) -> dict[str, Any]:
     """My tasks due today or overdue; an empty list says so and points at what to do."""
     user: Any = request.user
     tasks = views._with_rights(queries.my_due_tasks(user, limit=DUE_TASKS_LIMIT), user)
-    return {"tasks": tasks, "truncated": len(tasks) >= DUE_TASKS_LIMIT}
+    return {
+        "tasks": tasks,
+        "truncated": len(tasks) >= DUE_TASKS_LIMIT,
+        "may_add": can_create(user, Task),
+    }
 
 
 def recent_activity_widget(request: HttpRequest) -> dict[str, Any]:

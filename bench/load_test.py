@@ -92,7 +92,7 @@ def _urls(pool: list[Sample], rng: random.Random, kind: str) -> tuple[str, bool]
         return f"/customers/{sample.id}/", False
     if kind == "search":
         query = rng.choice([sample.name, _name_fragment(sample, rng), sample.email])
-        return f"/customers/search/?q={quote(query)}", True
+        return f"/search/?q={quote(query)}", True
     return f"/api/v1/customers/{sample.id}", False
 
 

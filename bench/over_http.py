@@ -30,7 +30,7 @@ TARGET_SEARCH_MS = 20.0  # issue 11, section 8: p95 at 1M customers
 TARGET_API_DETAIL_P50_MS = 5.0
 TARGET_360_MS = 150.0
 TARGET_LIST_MS = 100.0
-SEARCH = "/customers/search/"
+SEARCH = "/search/"
 LIST = "/customers/"
 _LINK = re.compile(rb'href="/customers/(\d+)/"')
 _NEXT = re.compile(rb'rel="next" href="([^"]+)"')

@@ -354,7 +354,7 @@ def measure_http(
                 f"/customers/{sample.id}/",
                 "/customers/",
                 f"/api/v1/customers/{sample.id}",
-                f"/customers/search/?q={sample.email}",
+                f"/search/?q={sample.email}",
             ):
                 clients["all"].get(url)
         load_before = os.getloadavg()[0]

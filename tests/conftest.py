@@ -66,3 +66,13 @@ def outsider(db):
 @pytest.fixture
 def admin(db):
     return make_user("administrator", username="admin")
+
+
+@pytest.fixture
+def test_templates(settings):
+    """Templates of tests/templates (probe panels and widgets) besides the app's own."""
+    from pathlib import Path
+
+    engine = {**settings.TEMPLATES[0]}
+    engine["DIRS"] = [*engine["DIRS"], Path(__file__).parent / "templates"]
+    settings.TEMPLATES = [engine]

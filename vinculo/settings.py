@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "vinculo.accounts",
     "vinculo.customers",
     "vinculo.timeline",
+    "vinculo.pages",
+    "vinculo.demo",
 ]
 
 MIDDLEWARE = [
@@ -128,7 +130,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "customers:list"
+LOGIN_REDIRECT_URL = "pages:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 # Sign-in throttling (accounts/throttle.py): failures per (username, address) within the
 # window before growing delays start, and the ceiling of failures per address.

@@ -34,7 +34,7 @@ def test_login_page_is_narrow_and_labelled(client, db):
 
 def test_correct_password_signs_in_and_goes_to_customers(client, owner):
     response = _login(client, "owner", PASSWORD)
-    assert response.status_code == 302 and response.url == reverse("customers:list")
+    assert response.status_code == 302 and response.url == reverse("pages:home")
     assert _signed_in(client)
 
 
@@ -43,7 +43,7 @@ def test_safe_next_is_followed_and_foreign_next_ignored(client, owner):
     assert response.url == "/accounts/profile/"
     client.post(reverse("accounts:logout"))
     response = _login(client, "owner", PASSWORD, next="https://evil.example/steal")
-    assert response.url == reverse("customers:list")
+    assert response.url == reverse("pages:home")
 
 
 def test_wrong_password_shows_one_message_and_is_counted(client, owner):
@@ -205,7 +205,7 @@ def test_wait_message_goes_through_plural_translation(client, owner, settings, m
 
 def test_signed_in_user_visiting_login_is_sent_on(client, owner):
     client.force_login(owner)
-    assert client.get(LOGIN).url == reverse("customers:list")
+    assert client.get(LOGIN).url == reverse("pages:home")
 
 
 def test_logout_needs_post(client, owner):

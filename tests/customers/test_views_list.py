@@ -34,10 +34,12 @@ def test_anonymous_is_sent_to_login(client, db):
     assert response["Location"].startswith(reverse("accounts:login"))
 
 
-def test_root_redirects_to_the_list(client, owner):
+def test_root_is_today_and_the_list_keeps_its_address(client, owner):
     client.force_login(owner)
-    response = client.get("/")
-    assert response.status_code == 302 and response["Location"] == LIST
+    home = client.get("/")
+    assert home.status_code == 200 and "<h1>Today</h1>" in home.content.decode()
+    assert f'href="{LIST}"' in home.content.decode()  # the nav still leads here
+    assert client.get(LIST).status_code == 200
 
 
 def test_owner_and_teammate_see_the_customer_outsider_does_not(client, owner, teammate, outsider):

@@ -11,7 +11,7 @@ from tests.accounts.factories import make_user
 from tests.customers.factories import make_customer
 
 HX = {"HTTP_HX_REQUEST": "true"}
-SEARCH = "/customers/search/"
+SEARCH = "/search/"
 
 
 @pytest.fixture(autouse=True)
@@ -72,7 +72,7 @@ def test_short_or_empty_query_gets_a_hint(client, owner):
 def test_no_match_says_so(client, owner):
     client.force_login(owner)
     html = client.get(SEARCH + "?q=zzzz", **HX).content.decode()
-    assert "No customers found for “zzzz”." in html
+    assert "Nothing found for “zzzz”." in html
 
 
 def test_html_in_names_and_query_is_escaped(client, owner):

@@ -1,4 +1,4 @@
-"""The administrators' settings: users, teams, roles and custom fields."""
+"""The administrators' settings: the hub (every registered section), users, teams, roles."""
 
 from __future__ import annotations
 
@@ -17,15 +17,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from vinculo.accounts import queries, services
 from vinculo.accounts.forms import (
-    CustomFieldCreateForm,
-    CustomFieldForm,
     RoleForm,
     SetPasswordForm,
     TeamCreateForm,
     TeamForm,
     UserCreateForm,
     UserEditForm,
-    custom_field_initial,
     role_initial,
     team_initial,
     user_initial,
@@ -35,8 +32,6 @@ from vinculo.accounts.views import stale_form
 from vinculo.core.errors import DomainError, StaleVersion
 from vinculo.core.history import history_rows
 from vinculo.core.web import add_domain_errors, add_errors_besides, render_page, service_errors
-from vinculo.customers import field_services
-from vinculo.customers.models import CustomFieldDefinition
 
 NAV = "settings"
 
@@ -326,103 +321,3 @@ def role_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("accounts:roles")
     context = {"form": form, "role": role, "label": queries.role_label(role)}
     return _page(request, "accounts/settings/role_form.html", context)
-
-
-# --- custom fields -----------------------------------------------------------------------
-
-
-@admin_required
-@require_GET
-def custom_fields(request: HttpRequest) -> HttpResponse:
-    """Custom customer fields in the order forms show them."""
-    definitions = list(CustomFieldDefinition.objects.order_by("position", "id"))
-    return _page(request, "accounts/settings/custom_fields.html", {"definitions": definitions})
-
-
-def _field_values(data: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "label": data["label"],
-        "field_type": data["field_type"],
-        "choices": field_services.parse_choices(data["choices"]),
-        "required": data["required"],
-        "applies_to": data["applies_to"],
-        "position": data["position"],
-        "is_active": data["is_active"],
-    }
-
-
-@admin_required
-@require_http_methods(["GET", "POST"])
-def custom_field_create(request: HttpRequest) -> HttpResponse:
-    """Add a custom field to customers."""
-    form = (
-        CustomFieldCreateForm(request.POST) if request.method == "POST" else CustomFieldCreateForm()
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            definition = field_services.create_field(
-                actor=request.user,
-                key=form.cleaned_data["key"],
-                **_field_values(form.cleaned_data),
-            )
-        except DomainError as exc:
-            add_domain_errors(form, exc)
-        else:
-            messages.success(
-                request, _("Custom field “%(name)s” was created.") % {"name": definition}
-            )
-            return redirect("accounts:custom_fields")
-    context = {"form": form, "definition": None}
-    return _page(request, "accounts/settings/custom_field_form.html", context)
-
-
-@admin_required
-@require_http_methods(["GET", "POST"])
-def custom_field_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    """Change a custom field; its key stays as created."""
-    definition = get_object_or_404(CustomFieldDefinition, pk=pk)
-    if request.method == "GET":
-        form: Any = CustomFieldForm(initial=custom_field_initial(definition))
-    else:
-        form = CustomFieldForm(request.POST)
-        if form.is_valid():
-            try:
-                field_services.update_field(
-                    actor=request.user,
-                    definition=definition,
-                    expected_version=form.cleaned_data["version"],
-                    **_field_values(form.cleaned_data),
-                )
-            except StaleVersion as exc:
-                definition = CustomFieldDefinition.objects.get(pk=pk)
-                form = stale_form(CustomFieldForm, custom_field_initial(definition), exc)
-            except DomainError as exc:
-                definition = CustomFieldDefinition.objects.get(pk=pk)
-                add_domain_errors(form, exc)
-            else:
-                messages.success(
-                    request, _("Custom field “%(name)s” was saved.") % {"name": definition}
-                )
-                return redirect("accounts:custom_fields")
-    context = {"form": form, "definition": definition}
-    return _page(request, "accounts/settings/custom_field_form.html", context)
-
-
-@admin_required
-@require_POST
-def custom_field_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    """Delete a custom field definition."""
-    definition = get_object_or_404(CustomFieldDefinition, pk=pk)
-    try:
-        version = int(request.POST.get("version", ""))
-    except ValueError:
-        version = None
-    try:
-        field_services.delete_field(
-            actor=request.user, definition=definition, expected_version=version
-        )
-    except DomainError as exc:
-        messages.error(request, exc.message)
-        return redirect("accounts:custom_field_edit", pk=pk)
-    messages.success(request, _("Custom field “%(name)s” was deleted.") % {"name": definition})
-    return redirect("accounts:custom_fields")

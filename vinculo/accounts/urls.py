@@ -31,12 +31,4 @@ urlpatterns = [
     path("settings/teams/<int:pk>/delete/", settings_views.team_delete, name="team_delete"),
     path("settings/roles/", settings_views.roles, name="roles"),
     path("settings/roles/<int:pk>/", settings_views.role_edit, name="role_edit"),
-    path("settings/fields/", settings_views.custom_fields, name="custom_fields"),
-    path("settings/fields/new/", settings_views.custom_field_create, name="custom_field_create"),
-    path("settings/fields/<int:pk>/", settings_views.custom_field_edit, name="custom_field_edit"),
-    path(
-        "settings/fields/<int:pk>/delete/",
-        settings_views.custom_field_delete,
-        name="custom_field_delete",
-    ),
 ]

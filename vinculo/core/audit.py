@@ -56,7 +56,9 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
 
 
 def model_label(obj_or_model: Any) -> str:
-    return obj_or_model._meta.label_lower
+    """The "app.model" label of the stored table: a proxy's records are audited under the
+    concrete model, so one row has one history whichever class loaded it."""
+    return obj_or_model._meta.concrete_model._meta.label_lower
 
 
 def record(

@@ -57,6 +57,16 @@ class VersionedModel(models.Model):
         return snapshot(self)
 
 
+# Tags and custom fields (and the mixins through which any model takes them) live in their
+# own module; imported here so they are models of this app.
+from vinculo.core.tagging.models import (  # noqa: E402
+    CustomFieldDefinition as CustomFieldDefinition,
+)
+from vinculo.core.tagging.models import HasCustomFields as HasCustomFields  # noqa: E402
+from vinculo.core.tagging.models import Tag as Tag  # noqa: E402
+from vinculo.core.tagging.models import Tagged as Tagged  # noqa: E402
+
+
 class AuditEntry(models.Model):
     """One create, update, delete or merge of a record: who, when, and what changed."""
 

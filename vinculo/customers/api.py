@@ -10,7 +10,7 @@ from django.db.models import prefetch_related_objects
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
-from pydantic import AfterValidator, Field, WithJsonSchema
+from pydantic import Field
 
 from vinculo.accounts.requests import ApiRequest
 from vinculo.core.api.concurrency import IF_MATCH_DOC, expected_version, set_etag
@@ -34,8 +34,8 @@ from vinculo.core.errors import ValidationFailed, field_message
 from vinculo.core.models import AuditEntry
 from vinculo.core.pagination import keyset_page
 from vinculo.core.permissions import restrict
+from vinculo.core.tagging.api import CustomValues, TagNames, TagQuery
 from vinculo.customers import services
-from vinculo.customers.custom_fields import TEXT_MAX
 from vinculo.customers.models import ContactPoint, Customer
 from vinculo.customers.queries import SORTS, CustomerFilter, customer_page, customer_total
 
@@ -45,28 +45,6 @@ KindChoice = choice(Customer.Kind.values)
 StageChoice = choice(Customer.Stage.values)
 SourceChoice = choice(Customer.Source.values, blank=True)
 LabelChoice = choice(ContactPoint.Label.values, blank=True)
-
-
-def _scalar(value: Any) -> Any:
-    if value is None or isinstance(value, bool | int | float):
-        return value
-    if isinstance(value, str):
-        if len(value) > TEXT_MAX:
-            raise ValueError(_("At most %(n)d characters.") % {"n": TEXT_MAX})
-        return value
-    raise ValueError(_("Enter text, a number, true, false or null."))
-
-
-# What _scalar accepts, so the description does not offer objects or lists.
-_CUSTOM_VALUE_SCHEMA = {
-    "anyOf": [
-        {"type": "string", "maxLength": TEXT_MAX},
-        {"type": "number"},
-        {"type": "boolean"},
-        {"type": "null"},
-    ]
-}
-CustomValue = Annotated[Any, AfterValidator(_scalar), WithJsonSchema(_CUSTOM_VALUE_SCHEMA)]
 
 
 # --- input ---------------------------------------------------------------------------------
@@ -109,8 +87,8 @@ class CustomerPatch(StrictSchema):
     tax_id: str | None = Field(None, max_length=30, description="CPF, CNPJ, NIF, NIE or CIF")
     tax_id_type: choice(Customer.TaxIdType.values, blank=True) | None = None  # type: ignore[valid-type]
     notes: str | None = Field(None, max_length=10000)
-    tags: list[Annotated[str, Field(max_length=60)]] | None = Field(None, max_length=30)
-    custom: dict[Annotated[str, Field(max_length=50)], CustomValue] | None = omittable(
+    tags: TagNames | None = None
+    custom: CustomValues | None = omittable(
         description="Custom field values by key; null removes a value"
     )
     emails: list[ContactIn] | None = Field(None, max_length=services.POINTS_MAX)
@@ -341,12 +319,12 @@ def list_customers(
     stage: StageChoice | None = None,  # type: ignore[valid-type]
     source: choice(Customer.Source.values) | None = None,  # type: ignore[valid-type]
     owner: Annotated[str | None, Query(pattern=r"^(me|none|[0-9]{1,18})$")] = None,
-    tag: Annotated[str | None, Query(max_length=60)] = None,
+    tag: TagQuery = None,
     organization: Id | None = None,
     sort: choice(list(SORTS)) | None = None,  # type: ignore[valid-type]
 ) -> dict[str, Any]:
     """The filters of the customers page. Also `cf_<key>=value` for custom fields, and
-    `cf_<key>__gte=` / `cf_<key>__lte=` for number and date fields. With `q`, the best
+    `cf_<key>__gte=` / `cf_<key>__lte=` for number, money and date fields. With `q`, the best
     matches first (exact name, then names beginning with the words, then the rest), page
     after page through `next_cursor`."""
     user = request.auth

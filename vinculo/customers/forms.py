@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.errors import DomainError, ValidationFailed
+from vinculo.core.tagging.forms import add_custom_fields, custom_initial, custom_values
 from vinculo.core.web import add_domain_errors
 from vinculo.customers.models import ContactPoint, Customer, CustomFieldDefinition
 from vinculo.customers.normalize import (
@@ -167,30 +168,9 @@ class CustomerForm(forms.Form):
                 )
 
     def _add_custom_fields(self) -> None:
-        kinds = CustomFieldDefinition.FieldType
-        for d in self.definitions:
-            name = f"cf_{d.key}"
-            # Required-ness depends on the customer's kind: the service checks it.
-            field: forms.Field
-            if d.field_type == kinds.DATE:
-                field = forms.DateField(required=False, widget=_date_input())
-            elif d.field_type == kinds.CHOICE:
-                field = forms.ChoiceField(
-                    required=False, choices=_blank([(c, c) for c in d.choices])
-                )
-            elif d.field_type == kinds.BOOLEAN:
-                field = forms.ChoiceField(
-                    required=False,
-                    choices=_blank([("true", _("Yes")), ("false", _("No"))]),
-                )
-            elif d.field_type in (kinds.NUMBER, kinds.MONEY):
-                field = forms.CharField(
-                    required=False, max_length=40, widget=forms.TextInput({"inputmode": "decimal"})
-                )
-            else:
-                field = forms.CharField(required=False, max_length=1000)
-            field.label = d.label
-            self.fields[name] = field
+        # One `cf_<key>` field per definition (core.tagging); required-ness depends on the
+        # customer's kind, so the service checks it.
+        add_custom_fields(self, self.definitions)
 
     # --- groups for templates -------------------------------------------------------
 
@@ -293,13 +273,7 @@ class CustomerForm(forms.Form):
                     label=parts["label"],
                 )
             )
-        custom: dict[str, Any] = {}
-        for d in self.definitions:
-            if not d.applies(kind) or f"cf_{d.key}" in self.errors:
-                continue
-            value = cd.get(f"cf_{d.key}")
-            custom[d.key] = "" if value is None else value
-        data.custom = custom
+        data.custom = custom_values(cd, self.definitions, kind, skip=self.errors)
         self._sent_points = {
             "emails": [i for i in range(self.rows["email"]) if cd.get(f"email_{i}")],
             "phones": [i for i in range(self.rows["phone"]) if cd.get(f"phone_{i}")],
@@ -392,11 +366,7 @@ def initial_from(customer: Customer, definitions: list[CustomFieldDefinition]) -
     for i, a in enumerate(rows["address"]):
         for part in ADDRESS_PARTS:
             initial[f"address_{i}_{part}"] = getattr(a, part)
-    for d in definitions:
-        value = customer.custom_data.get(d.key)
-        if isinstance(value, bool):
-            value = "true" if value else "false"
-        initial[f"cf_{d.key}"] = value
+    initial.update(custom_initial(customer.custom_data, definitions))
     return initial
 
 

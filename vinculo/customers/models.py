@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -10,14 +10,24 @@ from django.utils.translation import gettext_lazy as _
 
 from vinculo.core.models import VersionedModel
 from vinculo.core.permissions import Access, Capability, Owner, VisibleQuerySet
-from vinculo.customers.normalize import fold
+from vinculo.core.tagging.models import CustomFieldDefinition as FieldDefinition
+from vinculo.core.tagging.models import HasCustomFields, Tagged
+from vinculo.core.tagging.models import Tag as Tag  # tags are shared by every tagged model
+
+
+class FieldAppliesTo(models.TextChoices):
+    """Which customers a custom field is for."""
+
+    ALL = "all", _("People and organizations")
+    PERSON = "person", _("People")
+    ORGANIZATION = "organization", _("Organizations")
 
 
 class CustomerQuerySet(VisibleQuerySet):
     """Customers; `restrict(user, action)` applies Customer.access."""
 
 
-class Customer(VersionedModel):
+class Customer(Tagged, HasCustomFields, VersionedModel):
     """A person (B2C individual or contact of an account) or an organization (B2B account)."""
 
     class Kind(models.TextChoices):
@@ -82,10 +92,12 @@ class Customer(VersionedModel):
         _("tax id type"), max_length=10, choices=TaxIdType.choices, blank=True
     )
     notes = models.TextField(_("notes"), blank=True, max_length=10000)
-    tags = models.ManyToManyField("customers.Tag", verbose_name=_("tags"), blank=True)
-    custom_data = models.JSONField(_("custom fields"), default=dict, blank=True)
+    # `tags` and `custom_data` come with Tagged and HasCustomFields (vinculo.core.tagging).
 
     objects = CustomerQuerySet.as_manager()
+
+    # Custom fields may be limited to people or to organizations.
+    custom_field_applies_to = FieldAppliesTo.choices
 
     # Who may do what (see core.permissions): the role's scopes over the owner; service
     # agents log on any customer they read; reassigning needs the capability too.
@@ -126,6 +138,9 @@ class Customer(VersionedModel):
     @property
     def is_organization(self) -> bool:
         return self.kind == self.Kind.ORGANIZATION
+
+    def custom_field_kind(self) -> str:
+        return self.kind
 
 
 class ContactPoint(models.Model):
@@ -192,63 +207,31 @@ class Address(models.Model):
         return ", ".join(p for p in [self.line1, self.city, self.country] if p)
 
 
-class Tag(models.Model):
-    """A free label on customers, shared by everyone."""
-
-    name = models.CharField(_("name"), max_length=60, unique=True)
-    # Lowercase, unaccented name: filters and suggestions treat "VIP", "vip" and "víp" alike.
-    folded = models.CharField(max_length=60, editable=False, db_index=True, default="")
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = _("tag")
-        verbose_name_plural = _("tags")
-
-    def __str__(self) -> str:
-        return self.name
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.folded = fold(self.name)[:60]
-        super().save(*args, **kwargs)
+CUSTOMER_LABEL = "customers.customer"
 
 
-class CustomFieldDefinition(VersionedModel):
-    """A field an administrator adds to customers; values live in Customer.custom_data."""
+class CustomFieldDefinitionManager(models.Manager["CustomFieldDefinition"]):
+    def get_queryset(self) -> models.QuerySet[CustomFieldDefinition]:
+        return super().get_queryset().filter(model=CUSTOMER_LABEL)
 
-    class FieldType(models.TextChoices):
-        TEXT = "text", _("Text")
-        NUMBER = "number", _("Number")
-        MONEY = "money", _("Amount of money")
-        DATE = "date", _("Date")
-        CHOICE = "choice", _("Choice")
-        BOOLEAN = "boolean", _("Yes / no")
 
-    class AppliesTo(models.TextChoices):
-        ALL = "all", _("People and organizations")
-        PERSON = "person", _("People")
-        ORGANIZATION = "organization", _("Organizations")
+class CustomFieldDefinition(FieldDefinition):
+    """The custom fields of customers: the core definitions whose model is
+    "customers.customer" (a proxy, so customer code reads and creates only those)."""
 
-    key = models.SlugField(_("key"), max_length=50, unique=True)
-    label = models.CharField(_("label"), max_length=100)
-    field_type = models.CharField(_("type"), max_length=10, choices=FieldType.choices)
-    choices = models.JSONField(_("choices"), default=list, blank=True)
-    required = models.BooleanField(_("required"), default=False)
-    applies_to = models.CharField(
-        _("applies to"), max_length=12, choices=AppliesTo.choices, default=AppliesTo.ALL
-    )
-    position = models.PositiveSmallIntegerField(_("position"), default=0)
-    is_active = models.BooleanField(_("active"), default=True)
+    AppliesTo = FieldAppliesTo
+
+    objects: ClassVar[CustomFieldDefinitionManager] = CustomFieldDefinitionManager()
 
     class Meta:
-        ordering = ["position", "id"]
+        proxy = True
         verbose_name = _("custom field")
         verbose_name_plural = _("custom fields")
 
-    def __str__(self) -> str:
-        return self.label
-
-    def applies(self, kind: str) -> bool:
-        return self.applies_to in (self.AppliesTo.ALL, kind)
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.model:
+            self.model = CUSTOMER_LABEL
+        super().save(*args, **kwargs)
 
 
 class SearchEntry(models.Model):

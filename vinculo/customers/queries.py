@@ -15,9 +15,9 @@ from vinculo.core.counts import Total, list_total
 from vinculo.core.errors import ValidationFailed, field_message
 from vinculo.core.pagination import Page, keyset_page
 from vinculo.core.permissions import restrict
-from vinculo.customers.custom_fields import active_definitions, clean_value
-from vinculo.customers.models import ContactPoint, Customer, CustomFieldDefinition, Tag
-from vinculo.customers.normalize import fold
+from vinculo.core.tagging.filters import TagAndFieldFilter
+from vinculo.core.tagging.filters import suggest_tags as suggest_tags
+from vinculo.customers.models import ContactPoint, Customer
 
 # Each sort order is backed by an index ending in id (see Customer.Meta.indexes).
 SORTS: dict[str, tuple[list[str], Any]] = {
@@ -27,7 +27,6 @@ SORTS: dict[str, tuple[list[str], Any]] = {
     "updated": (["updated_at", "id"], gettext_lazy("Least recently updated")),
 }
 DEFAULT_SORT = "-updated"
-CUSTOM_PREFIX = "cf_"
 
 
 @dataclass
@@ -70,7 +69,6 @@ class CustomerFilter:
             errors["owner"] = [_("Choose a user.")]
         else:
             f.owner = owner
-        f.tag = str(params.get("tag") or "").strip()[:60]
         org = str(params.get("organization") or "").strip()
         if org:
             if org.isdigit():
@@ -78,30 +76,9 @@ class CustomerFilter:
             else:
                 errors["organization"] = [_("Choose an organization.")]
         f.q = str(params.get("q") or "").strip()[:200]
-        definitions = {d.key: d for d in active_definitions()}
-        for name in params:
-            if not name.startswith(CUSTOM_PREFIX):
-                continue
-            key, _sep, op = name[len(CUSTOM_PREFIX) :].partition("__")
-            raw = params.get(name)
-            if raw in (None, ""):
-                continue
-            definition = definitions.get(key)
-            if definition is None:
-                errors[name] = [field_message(_("Unknown custom field."), "unknown_field")]
-                continue
-            ranged = definition.field_type in (
-                CustomFieldDefinition.FieldType.NUMBER,
-                CustomFieldDefinition.FieldType.MONEY,
-                CustomFieldDefinition.FieldType.DATE,
-            )
-            if op not in ("", "gte", "lte") or (op and not ranged):
-                errors[name] = [field_message(_("Unknown filter."), "unknown_field")]
-                continue
-            try:
-                f.custom.append((key, op, clean_value(definition, raw)))
-            except ValueError as exc:
-                errors[name] = [str(exc)]
+        # Tags and custom fields: the filters every tagged model shares (core.tagging).
+        tagged = TagAndFieldFilter.from_params(Customer, params, errors)
+        f.tag, f.custom = tagged.tag, tagged.custom
         if errors:
             raise ValidationFailed(errors=errors)
         return f
@@ -120,14 +97,9 @@ class CustomerFilter:
             qs = qs.filter(owner__isnull=True)
         elif self.owner:
             qs = qs.filter(owner_id=int(self.owner))
-        if self.tag:
-            qs = _with_tag(qs, self.tag)
         if self.organization:
             qs = qs.filter(organization_id=self.organization)
-        for key, op, value in self.custom:
-            lookup = f"custom_data__{key}" + (f"__{op}" if op else "")
-            qs = qs.filter(**{lookup: value})
-        return qs
+        return TagAndFieldFilter(tag=self.tag, custom=self.custom).apply(qs)
 
     def is_filtered(self) -> bool:
         return bool(
@@ -140,37 +112,6 @@ class CustomerFilter:
             or self.q
             or self.custom
         )
-
-
-def _with_tag(qs: QuerySet[Customer], name: str) -> QuerySet[Customer]:
-    """Customers tagged `name` in any case, with or without accents ("vip" finds "VIP")."""
-    ids = list(Tag.objects.filter(folded=fold(name)[:60]).values_list("pk", flat=True))
-    if not ids:
-        return qs.none()
-    if len(ids) == 1:
-        return qs.filter(tags=ids[0])
-    # Look-alike tags made before tags were folded ("VIP" and "vip"): one row per customer.
-    tagged = Customer.tags.through.objects.filter(tag_id__in=ids).values("customer_id")
-    return qs.filter(pk__in=tagged)
-
-
-def suggest_tags(text: str, *, limit: int = 20) -> list[str]:
-    """Tag names starting with `text` (folded), then containing it: the tag filter's
-    suggestions. Tags are shared by everyone, so no visibility applies."""
-    folded = fold(text.strip())[:60]
-    names = list(
-        Tag.objects.filter(folded__startswith=folded)
-        .order_by("folded", "name")
-        .values_list("name", flat=True)[:limit]
-    )
-    if folded and len(names) < limit:
-        names += list(
-            Tag.objects.filter(folded__contains=folded)
-            .exclude(folded__startswith=folded)
-            .order_by("folded", "name")
-            .values_list("name", flat=True)[: limit - len(names)]
-        )
-    return names
 
 
 def customer_page(user: Any, flt: CustomerFilter, *, cursor: str | None, size: int) -> Page:

@@ -16,13 +16,18 @@ from django.utils.translation import gettext as _
 from vinculo.core import persistence
 from vinculo.core.errors import FieldErrors, ValidationFailed, django_messages
 from vinculo.core.permissions import can, require, require_create, restrict
+from vinculo.core.tagging.models import Tag
+from vinculo.core.tagging.values import (
+    apply_custom_data,
+    clean_tag_names,
+    set_tags,
+    tag_objects,
+)
 from vinculo.customers import search
-from vinculo.customers.custom_fields import clean_custom_data
-from vinculo.customers.models import Address, ContactPoint, Customer, Tag
+from vinculo.customers.models import Address, ContactPoint, Customer
 from vinculo.customers.normalize import fold, normalize_email, normalize_phone, normalize_tax_id
 
 NAME_MAX = 200
-TAGS_MAX = 30
 POINTS_MAX = 20
 
 
@@ -293,42 +298,8 @@ def _apply_fields(customer: Customer, data: CustomerData, actor: Any, errors: Fi
                 errors.add("tax_id", exc.messages[0], code="invalid_tax_id")
         else:
             customer.tax_id, customer.tax_id_type = "", ""
-    if data.custom is not None:
-        base = customer.custom_data if customer.pk else {}
-        clean, custom_errors = clean_custom_data(customer.kind, data.custom, partial_base=base)
-        for name, messages in custom_errors.items():
-            for message in messages:
-                errors.add(name, message)
-        customer.custom_data = clean
-    elif not customer.pk:
-        _clean, custom_errors = clean_custom_data(customer.kind, {})
-        for name, messages in custom_errors.items():
-            for message in messages:
-                errors.add(name, message)
-
-
-def _clean_tag_names(names: list[str], errors: FieldErrors) -> list[str]:
-    clean = list(dict.fromkeys(" ".join(n.split())[:60] for n in names if n and n.strip()))
-    if len(clean) > TAGS_MAX:
-        errors.add("tags", _("At most %(n)d tags.") % {"n": TAGS_MAX}, code="too_long")
-        return []
-    return clean
-
-
-def _tag_objects(names: list[str]) -> list[Tag]:
-    """The tags named, created when new (writes: call inside the saving transaction)."""
-    folded = {name: fold(name)[:60] for name in names}
-    existing: dict[str, Tag] = {}
-    for tag in Tag.objects.filter(folded__in=set(folded.values())).order_by("pk"):
-        existing.setdefault(tag.folded, tag)
-    tags: list[Tag] = []
-    for name in names:
-        # "vip" joins the existing "VIP": one tag, however people type it.
-        tag = existing.get(folded[name]) or Tag.objects.get_or_create(name=name)[0]
-        existing.setdefault(folded[name], tag)
-        if tag not in tags:
-            tags.append(tag)
-    return tags
+    # Custom fields: the checks every model with HasCustomFields shares (core.tagging).
+    apply_custom_data(customer, data.custom, errors, kind=customer.kind)
 
 
 def _points_summary(points: list[ContactPoint]) -> list[str]:
@@ -371,11 +342,7 @@ def _save_related(
             Address.objects.bulk_create(addresses)
             changes["addresses"] = [before, after]
     if tags is not None:
-        before = sorted(t.name for t in customer.tags.all()) if customer.pk else []
-        after = sorted(t.name for t in tags)
-        if before != after:
-            customer.tags.set(tags)
-            changes["tags"] = [before, after]
+        changes.update(set_tags(customer, tags))
     return changes
 
 
@@ -402,7 +369,7 @@ def _validate_related(
         if items is not None:
             points[kind] = _clean_points(kind, items, errors, name)
     addresses = _clean_addresses(data.addresses, errors) if data.addresses is not None else None
-    tags = _clean_tag_names(data.tags, errors) if data.tags is not None else None
+    tags = clean_tag_names(data.tags, errors) if data.tags is not None else None
     return points, addresses, tags
 
 
@@ -465,7 +432,7 @@ def create_customer(*, actor: Any, data: CustomerData) -> Customer:
     customer = checked.customer
     try:
         with transaction.atomic():
-            tags = _tag_objects(checked.tag_names) if checked.tag_names is not None else None
+            tags = tag_objects(checked.tag_names) if checked.tag_names is not None else None
             persistence.create(
                 customer,
                 actor=actor,
@@ -489,7 +456,7 @@ def update_customer(
     checked = _check_change(actor, customer, data)
     try:
         with transaction.atomic():
-            tags = _tag_objects(checked.tag_names) if checked.tag_names is not None else None
+            tags = tag_objects(checked.tag_names) if checked.tag_names is not None else None
             related = _save_related(customer, data, checked.points, checked.addresses, tags)
             persistence.update(
                 customer, actor=actor, expected_version=expected_version, related_changes=related

@@ -1,4 +1,5 @@
-"""Customer pages: list, global search, create/edit/delete, the 360 page, org chooser."""
+"""Customer pages: list, create/edit/delete, the 360 page (and its registered panels), org
+chooser. Global search is the pages app's, over the groups apps register."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from vinculo.accounts.queries import staff_for
+from vinculo.core import extensions
 from vinculo.core.errors import NotAllowed, StaleVersion, ValidationFailed
 from vinculo.core.history import history_rows
 from vinculo.core.permissions import can, can_create, restrict
@@ -21,7 +24,6 @@ from vinculo.customers import queries
 from vinculo.customers.custom_fields import active_definitions
 from vinculo.customers.forms import CustomerForm, DeleteForm, initial_from
 from vinculo.customers.models import Customer, CustomFieldDefinition
-from vinculo.customers.search import search_page
 from vinculo.customers.services import (
     create_customer,
     delete_customer,
@@ -30,11 +32,10 @@ from vinculo.customers.services import (
     update_customer,
     validate_customer,
 )
-from vinculo.timeline import views as timeline_views
 
 PAGE_SIZE = 50
-SEARCH_DROPDOWN = 8
-SEARCH_PAGE = 50
+# Panels other apps register for this page (core.extensions.register_panel).
+PANEL_TARGET = Customer._meta.label_lower
 SEARCH_MIN_CHARS = 2
 
 
@@ -99,45 +100,7 @@ def _filter_labels(definitions: list[CustomFieldDefinition]) -> dict[str, str]:
     return labels
 
 
-# --- search -------------------------------------------------------------------------
-
-
-@login_required
-@require_GET
-def customer_search(request: HttpRequest) -> HttpResponse:
-    """Global search: a dropdown fragment for the top bar (htmx), a result page otherwise,
-    whose "Next" link (a cursor) reaches every further match in rank order."""
-    q = (request.GET.get("q") or "").strip()[:200]
-    dropdown = bool(getattr(request, "htmx", False))
-    too_short = len(q) < SEARCH_MIN_CHARS
-    results: list[Customer] = []
-    next_cursor = None
-    errors: dict[str, list[str]] = {}
-    if not too_short:
-        limit = SEARCH_DROPDOWN if dropdown else SEARCH_PAGE
-        cursor = None if dropdown else request.GET.get("cursor") or None
-        try:
-            found = search_page(request.user, q, size=limit, cursor=cursor)
-        except ValidationFailed as exc:
-            errors = exc.errors
-        else:
-            results = queries.with_list_relations(found.items)
-            next_cursor = found.next_cursor
-    context = {
-        "nav": "customers",
-        "q": q,
-        "search_query": q,
-        "results": results,
-        "next_cursor": next_cursor,
-        "paged": bool(request.GET.get("cursor")),
-        "errors": errors,
-        "too_short": too_short,
-        "min_chars": SEARCH_MIN_CHARS,
-        "limit": SEARCH_DROPDOWN if dropdown else SEARCH_PAGE,
-    }
-    return render_page(
-        request, "customers/search.html", context, partial="customers/_search_results.html"
-    )
+# --- choosers ------------------------------------------------------------------------
 
 
 @login_required
@@ -377,7 +340,8 @@ def customer_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """Customer 360: identity, contact points, key figures, tasks, timeline and history."""
+    """Customer 360: identity, contact points and history, plus the panels other apps
+    register for customers (the logbook's figures, tasks and timeline, …)."""
     user: Any = request.user
     customer = get_visible(Customer, user, pk)
     if customer.organization_id:
@@ -403,10 +367,30 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "history": history_rows(customer, user, extra_labels=history_labels()),
         "can_change": can(user, "change", customer),
         "can_delete": can(user, "delete", customer),
-        "can_log": can(user, "log", customer),
+        "panels": extensions.bind_panels(
+            request,
+            PANEL_TARGET,
+            customer,
+            url=lambda key: reverse("customers:panel", args=[customer.pk, key]),
+        ),
     }
-    context.update(timeline_views.customer_panels(request, customer))
     return render_page(request, "customers/detail.html", context)
+
+
+@login_required
+@require_GET
+def customer_panel(request: HttpRequest, pk: int, key: str) -> HttpResponse:
+    """One registered panel of a customer: the fragment for htmx (lazy panels load so),
+    a small page of its own otherwise. 404 unless the viewer may see customer and panel."""
+    customer = get_visible(Customer, request.user, pk)
+    panel = extensions.get_panel(PANEL_TARGET, key)
+    if panel is None or not panel.allows(request.user, customer):
+        raise Http404
+    html = extensions.render_panel(request, panel, customer)
+    context = {"nav": "customers", "customer": customer, "panel": panel, "html": html}
+    return render_page(
+        request, "customers/panel_page.html", context, partial="customers/_panel_only.html"
+    )
 
 
 def history_labels() -> dict[str, str]:

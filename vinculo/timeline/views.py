@@ -22,8 +22,7 @@ from vinculo.accounts.queries import staff_for
 from vinculo.core.errors import NotAllowed, StaleVersion, ValidationFailed
 from vinculo.core.history import history_rows
 from vinculo.core.permissions import can, can_create, restrict
-from vinculo.core.web import add_errors_besides, get_visible, render_page, service_errors
-from vinculo.customers.models import Customer
+from vinculo.core.web import add_errors_besides, render_page, service_errors
 from vinculo.timeline import queries, services
 from vinculo.timeline.forms import (
     QUICK_KINDS,
@@ -73,6 +72,15 @@ def _assignees(user: Any, current_id: int | None = None) -> list[Any]:
     return users
 
 
+def _visible_customer(user: Any, pk: int) -> Any:
+    """The customer if `user` may read it, else 404 (never 403: ids of others' records
+    do not even reveal that they exist)."""
+    customer = queries.visible_customer(user, pk)
+    if customer is None:
+        raise Http404
+    return customer
+
+
 def _with_rights(records: list[M], user: Any) -> list[M]:
     """Mark which tasks or timeline entries the user may change, so rows only offer the
     buttons that work. Decided from loaded data: entries need their customer attached
@@ -82,33 +90,12 @@ def _with_rights(records: list[M], user: Any) -> list[M]:
     return records
 
 
-def _customer_task_form(user: Any, customer: Customer) -> TaskForm:
+def _customer_task_form(user: Any, customer: models.Model) -> TaskForm:
     return TaskForm(
         initial={"customer": customer.pk, "assignee": user.pk, "priority": Task.Priority.NORMAL},
         assignees=_assignees(user),
         auto_id="task_%s",
     )
-
-
-def customer_panels(request: HttpRequest, customer: Customer) -> dict[str, Any]:
-    """The logbook parts of the Customer 360 page: key figures, open tasks with a new-task
-    form, quick log forms (when the user may log) and the first timeline page."""
-    user: Any = request.user
-    channel = _channel(request)
-    timeline = queries.timeline_page(customer, channel=channel, size=TIMELINE_PAGE)
-    _with_rights(timeline.items, user)
-    may_add_task = can_create(user, Task)
-    return {
-        "figures": queries.key_figures(customer, user),
-        "open_tasks": _with_rights(queries.customer_open_tasks(customer, user), user),
-        "task_form": _customer_task_form(user, customer) if may_add_task else None,
-        "quick_forms": [QuickLogForm(kind) for kind in QUICK_KINDS]
-        if can(user, "log", customer)
-        else [],
-        "timeline": timeline,
-        "channel": channel,
-        "channels": Channel.choices,
-    }
 
 
 # --- timeline -----------------------------------------------------------------------
@@ -119,7 +106,7 @@ def customer_panels(request: HttpRequest, customer: Customer) -> dict[str, Any]:
 def timeline_entries(request: HttpRequest, customer_id: int) -> HttpResponse:
     """The next timeline page (htmx, for the "revealed" sentinel), a channel tab (htmx,
     whole section) or a plain page of older entries for browsers without JavaScript."""
-    customer = get_visible(Customer, request.user, customer_id)
+    customer = _visible_customer(request.user, customer_id)
     channel = _channel(request)
     cursor = request.GET.get("cursor") or None
     error = ""
@@ -146,7 +133,7 @@ def timeline_entries(request: HttpRequest, customer_id: int) -> HttpResponse:
 
 
 def _log_page(
-    request: HttpRequest, customer: Customer, form: InteractionForm, status: int = 200
+    request: HttpRequest, customer: models.Model, form: InteractionForm, status: int = 200
 ) -> HttpResponse:
     context = {"nav": "customers", "customer": customer, "form": form}
     return render(request, "timeline/log_form.html", context, status=status)
@@ -158,7 +145,7 @@ def log_interaction(request: HttpRequest, customer_id: int) -> HttpResponse:
     """Log a contact. Quick forms (htmx) get the new entry to put on top of the timeline and
     a fresh form; invalid input gets the form back with its errors, swapped in its place."""
     user: Any = request.user
-    customer = get_visible(Customer, user, customer_id)
+    customer = _visible_customer(user, customer_id)
     if not can(user, "log", customer):
         raise PermissionDenied
     if request.method == "GET":
@@ -302,8 +289,7 @@ def _task_page(
     chosen = None
     value = form["customer"].value()
     if value not in (None, "") and str(value).isdigit():
-        visible = restrict(Customer.objects.all(), request.user, "view")
-        chosen = visible.filter(pk=int(value)).first()
+        chosen = queries.visible_customer(request.user, int(value))
     context = {
         "nav": "tasks",
         "form": form,

@@ -9,8 +9,7 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from vinculo.customers.custom_fields import format_value
-from vinculo.customers.models import CustomFieldDefinition
+from vinculo.core.templatetags import custom_fields
 from vinculo.customers.normalize import format_phone, format_tax_id
 
 register = template.Library()
@@ -42,16 +41,6 @@ def social_handle(value: str | None) -> str:
     return (value or "").split(":", 1)[-1]
 
 
-@register.filter
-def custom_value(value: Any, definition: CustomFieldDefinition) -> str:
-    """A stored custom field value formatted for its type in the current language."""
-    return format_value(definition, value)
-
-
-@register.filter
-def get_item(mapping: Any, key: Any) -> Any:
-    """`mapping[key]` for templates (custom field values by key)."""
-    try:
-        return mapping.get(key)
-    except AttributeError:
-        return None
+# Custom field values are formatted the same way for every model (core.tagging).
+register.filter("custom_value", custom_fields.custom_value)
+register.filter("get_item", custom_fields.get_item)

@@ -19,6 +19,11 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from vinculo.accounts.models import LoginFailure, Role, User
+from vinculo.accounts.services import PASSWORD_MASK
+from vinculo.core import persistence
+from vinculo.core.context import channel
+
 PASSWORD_FILE = "admin_password"
 
 
@@ -62,10 +67,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from vinculo.accounts.models import LoginFailure, Role, User
-        from vinculo.core import persistence
-        from vinculo.core.context import channel
-
         username: str = options["username"].strip()
         if not username:
             raise CommandError("--username must not be empty")
@@ -93,8 +94,6 @@ class Command(BaseCommand):
                 persistence.create(user, actor=None)
                 verb = "created"
             else:
-                from vinculo.accounts.services import PASSWORD_MASK
-
                 # A reset also reopens a locked-out account: active, administrator again.
                 user.set_password(password)
                 user.is_active = True

@@ -6,6 +6,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from vinculo.customers.models import Customer
+from vinculo.demo.load import run
+
 
 class Command(BaseCommand):
     help = (
@@ -22,10 +25,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        # Imported here: the command lives in core, the data spans the domain apps.
-        from vinculo.customers.models import Customer
-        from vinculo.demo.load import run
-
         if options["customers"] < 0:
             self.stderr.write("--customers must be zero or more")
             raise SystemExit(2)

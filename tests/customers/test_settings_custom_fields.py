@@ -5,8 +5,8 @@ from django.urls import reverse
 from vinculo.core.errors import StaleVersion
 from vinculo.customers.models import CustomFieldDefinition
 
-FIELDS = reverse("accounts:custom_fields")
-CREATE = reverse("accounts:custom_field_create")
+FIELDS = reverse("customers:custom_fields")
+CREATE = reverse("customers:custom_field_create")
 
 
 def _data(**changes):
@@ -47,7 +47,7 @@ def test_key_cannot_change_after_creation(client, admin):
     client.force_login(admin)
     client.post(CREATE, _data(key="size"))
     field = CustomFieldDefinition.objects.get()
-    url = reverse("accounts:custom_field_edit", args=[field.pk])
+    url = reverse("customers:custom_field_edit", args=[field.pk])
     page = client.get(url).content.decode()
     assert 'name="key"' not in page and 'value="size" readonly' in page
     response = client.post(url, _data(key="renamed", label="Size (EU)", version=1))
@@ -60,12 +60,12 @@ def test_stale_edit_and_delete(client, admin):
     client.force_login(admin)
     client.post(CREATE, _data(key="size"))
     field = CustomFieldDefinition.objects.get()
-    url = reverse("accounts:custom_field_edit", args=[field.pk])
+    url = reverse("customers:custom_field_edit", args=[field.pk])
     client.post(url, _data(label="Newer", version=1))
     response = client.post(url, _data(label="Older", version=1))
     html = response.content.decode()
     assert str(StaleVersion.title) in html and 'value="Newer"' in html
-    delete = reverse("accounts:custom_field_delete", args=[field.pk])
+    delete = reverse("customers:custom_field_delete", args=[field.pk])
     assert client.post(delete, {"version": 1}).url == url
     assert CustomFieldDefinition.objects.filter(pk=field.pk).exists()
     assert client.post(delete, {"version": 2}).url == FIELDS

@@ -23,7 +23,7 @@ def test_create_choice_field_then_values_are_checked_against_it(admin):
     assert (field.key, field.label, field.choices) == ("shoe_size", "Shoe size", ["38", "39"])
     _clean, errors = clean_custom_data("person", {"shoe_size": "45"})
     assert "custom.shoe_size" in errors
-    entry = AuditEntry.objects.get(model="customers.customfielddefinition")
+    entry = AuditEntry.objects.get(model="core.customfielddefinition")
     assert entry.action == "create" and entry.changes["key"] == [None, "shoe_size"]
 
 
@@ -78,6 +78,4 @@ def test_only_admins_manage_fields_and_delete_is_audited(admin, owner):
         delete_field(actor=owner, definition=field, expected_version=None)
     delete_field(actor=admin, definition=field, expected_version=1)
     assert not CustomFieldDefinition.objects.exists()
-    assert AuditEntry.objects.filter(
-        model="customers.customfielddefinition", action="delete"
-    ).exists()
+    assert AuditEntry.objects.filter(model="core.customfielddefinition", action="delete").exists()

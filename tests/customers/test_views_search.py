@@ -96,7 +96,7 @@ def test_teammate_finds_outsider_does_not(client, owner, teammate, outsider):
 
 
 def test_results_page_leads_to_the_next_matches(client, owner, monkeypatch):
-    from vinculo.customers import views
+    from vinculo.pages import views
 
     monkeypatch.setattr(views, "SEARCH_PAGE", 3)
     exact = [make_customer(owner, name="Maria Silva") for _ in range(2)]
@@ -110,5 +110,5 @@ def test_results_page_leads_to_the_next_matches(client, owner, monkeypatch):
     second = client.get(SEARCH + link).content.decode()
     assert second.count('<td><a href="/customers/') == 1 and "Mariana Silvano" in second
     assert 'rel="next"' not in second
-    damaged = client.get(SEARCH + "?q=maria+silva&cursor=xyz").content.decode()
-    assert "The page link is invalid or out of date." in damaged
+    damaged = client.get(SEARCH + "?q=maria+silva&group=customers&cursor=xyz").content.decode()
+    assert 'class="alert error"' in damaged

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -78,10 +78,45 @@ def _after(fields: list[str], descending: list[bool], values: list[Any]) -> Q:
     return condition
 
 
+SPLIT_MAX = 20  # values of a split beyond which one query is cheaper than many
+
+
+def _split_ids(
+    queryset: models.QuerySet, ordering: list[str], split: tuple[str, list[Any]], limit: int
+) -> list[Any]:
+    """The first `limit` ids of `queryset` (already ordered by `ordering`), read as one
+    index range per split value plus one for no value (NULL), merged here. Every row of
+    `queryset` must hold one of the values or none (e.g. a team's owners).
+
+    SQLite answers `owner_id IN (…6 ids) AND stage = ? ORDER BY sort_name LIMIT 51` by
+    reading all of a team's rows (50,000 at a million customers) and sorting them; six
+    ordered ranges of the (owner, sort key) index stop after 51 matches each (120 → 5 ms)."""
+    name, values = split
+    fields = [o.lstrip("-") for o in ordering]
+    parts = [queryset.filter(**{name: value}) for value in values]
+    parts.append(queryset.filter(**{f"{name}__isnull": True}))
+    rows: list[tuple[Any, ...]] = []
+    for part in parts:
+        rows += list(part.values_list(*fields, "pk")[:limit])
+    for i in reversed(range(len(fields))):  # stable sorts, last key first
+        rows.sort(key=lambda row, i=i: row[i], reverse=ordering[i].startswith("-"))
+    return [row[-1] for row in rows[:limit]]
+
+
 def keyset_page(
-    queryset: models.QuerySet, *, order: list[str], cursor: str | None, size: int
+    queryset: models.QuerySet,
+    *,
+    order: list[str],
+    cursor: str | None,
+    size: int,
+    split: tuple[str, list[Any]] | None = None,
 ) -> Page:
-    """One page of `queryset` in `order` (the last key must be unique, e.g. "id" or "-id")."""
+    """One page of `queryset` in `order` (the last key must be unique, e.g. "id" or "-id").
+
+    `split` ("owner_id", [ids]): on SQLite, read the page as one index range per value (see
+    `_split_ids`); every row of `queryset` must hold one of the values or NULL there, and
+    the order's fields must not be null and must sort in Python as in the database
+    (numbers, dates, text compared by code point)."""
     fields = [o.lstrip("-") for o in order]
     descending = [o.startswith("-") for o in order]
     model = queryset.model
@@ -98,7 +133,10 @@ def keyset_page(
     # Two steps: the page's ids from the index alone (a covering scan even when the database
     # must sort a filtered range), then the page's rows by primary key. Sorting whole rows
     # would read every matching row from the table first.
-    ids = list(queryset.order_by(*ordering).values_list("pk", flat=True)[: size + 1])
+    if split is not None and 0 < len(split[1]) <= SPLIT_MAX and connection.vendor == "sqlite":
+        ids = _split_ids(queryset.order_by(*ordering), ordering, split, size + 1)
+    else:
+        ids = list(queryset.order_by(*ordering).values_list("pk", flat=True)[: size + 1])
     more = len(ids) > size
     ids = ids[:size]
     by_id = queryset.order_by().in_bulk(ids) if ids else {}

@@ -125,7 +125,10 @@ def customer_page(user: Any, flt: CustomerFilter, *, cursor: str | None, size: i
         return Page(items=with_list_relations(found.items), next_cursor=found.next_cursor)
     order = SORTS[flt.sort][0]
     rows = flt.apply(base, user).select_related("owner", "organization")
-    page = keyset_page(rows, order=order, cursor=cursor, size=size)
+    # A team's customers are read one owner's index range at a time (core.pagination): a
+    # team scope shows only customers whose owner is a teammate (or, at most, no owner).
+    split = ("owner_id", user.teammate_ids()) if user.read_scope() == "team" else None
+    page = keyset_page(rows, order=order, cursor=cursor, size=size, split=split)
     page.items = with_list_relations(page.items)
     return page
 

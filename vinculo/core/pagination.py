@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import operator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,7 +100,7 @@ def _split_ids(
     for part in parts:
         rows += list(part.values_list(*fields, "pk")[:limit])
     for i in reversed(range(len(fields))):  # stable sorts, last key first
-        rows.sort(key=lambda row, i=i: row[i], reverse=ordering[i].startswith("-"))
+        rows.sort(key=operator.itemgetter(i), reverse=ordering[i].startswith("-"))
     return [row[-1] for row in rows[:limit]]
 
 

@@ -49,6 +49,7 @@ INTERACTION_COLUMNS = [
     "duration_seconds",
     "outcome",
     "created_by_id",
+    "source",
     "external_id",
 ]
 TASK_COLUMNS = ["id", "created_at", "updated_at", "version", "title", "notes", "due_date"]

@@ -323,6 +323,7 @@ class Generator:
                     outcome or "",
                     self.owner[cid],
                     "",
+                    "",
                 )
             )
             if len(rows) >= chunk_size:

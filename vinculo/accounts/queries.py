@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import zoneinfo
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -90,14 +91,37 @@ def roles_with_users() -> list[Any]:
     )
 
 
-def staff_for(user: Any, model: type[models.Model], action: str) -> list[User]:
+@dataclass(frozen=True)
+class StaffMember:
+    """A user as choice lists show one: its id and name (the same text as User.__str__)."""
+
+    pk: int
+    username: str
+    first_name: str
+    last_name: str
+
+    @property
+    def id(self) -> int:
+        return self.pk
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip() or self.username
+
+    @classmethod
+    def of(cls, user: Any) -> StaffMember:
+        return cls(user.pk, user.username, user.first_name, user.last_name)
+
+
+def staff_for(user: Any, model: type[models.Model], action: str) -> list[StaffMember]:
     """Active users whose records of `model` `user` may `action` (their owner lies within
     the rule), e.g. the owner filter of the customer list ("view"), owners a customer may
     be given to ("reassign"), people a task may be assigned to ("add").
 
-    Staff is small (tens to hundreds of people), so a plain list is fine here."""
+    Staff is small (tens to hundreds of people), so a plain list is fine here; rows, not
+    User instances, because every page with an owner filter or a task form lists them."""
     users = User.objects.filter(is_active=True)
     owners = owner_ids(user, model, action)
-    if owners is None:
-        return list(users)
-    return list(users.filter(pk__in=sorted(owners)))
+    if owners is not None:
+        users = users.filter(pk__in=sorted(owners))
+    fields = ("pk", "username", "first_name", "last_name")
+    return [StaffMember(*row) for row in users.values_list(*fields)]

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from django.db import models, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 
 from vinculo.core.errors import DomainError, ValidationFailed
@@ -93,3 +94,19 @@ def add_errors_besides(
             continue
         for message in messages:
             form.add_error(target, message)
+
+
+_PLACEHOLDER = 987654321987
+
+
+def pk_url(viewname: str) -> Callable[[int], str]:
+    """A function giving `viewname`'s URL for a primary key, for pages that link many rows.
+
+    `reverse()` costs tens of microseconds a call; this reverses once with a placeholder
+    id and fills in each row's id, which gives the same URL as reverse(viewname, args=[pk])
+    for a view whose only argument is an integer id."""
+    template = reverse(viewname, args=[_PLACEHOLDER])
+    head, sep, tail = template.partition(str(_PLACEHOLDER))
+    if not sep:
+        raise ValueError(f"{viewname} does not take an integer id")
+    return lambda pk: f"{head}{int(pk)}{tail}"

@@ -18,7 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from vinculo.accounts.queries import staff_for
+from vinculo.accounts.queries import StaffMember, staff_for
 from vinculo.core.errors import NotAllowed, StaleVersion, ValidationFailed
 from vinculo.core.history import history_rows
 from vinculo.core.permissions import can, can_create, restrict
@@ -62,13 +62,13 @@ def _assignees(user: Any, current_id: int | None = None) -> list[Any]:
     users = staff_for(user, Task, "add")
     ids = {u.pk for u in users}
     if user.pk not in ids:
-        users.insert(0, user)
+        users.insert(0, StaffMember.of(user))
     if current_id and current_id not in ids | {user.pk}:
         from django.contrib.auth import get_user_model
 
         current = get_user_model().objects.filter(pk=current_id).first()
         if current is not None:
-            users.append(current)
+            users.append(StaffMember.of(current))
     return users
 
 

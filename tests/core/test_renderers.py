@@ -86,3 +86,9 @@ def test_inputs_textareas_and_labels_are_the_same_as_djangos():
         )
         .startswith('<input type="text" name="n" value="&lt;">')
     )
+
+
+def test_a_label_without_attributes_renders_like_djangos():
+    context = {"use_tag": True, "tag": "label", "attrs": None, "label": "Língua & país"}
+    label = "django/forms/label.html"
+    assert Renderer().render(label, context) == DjangoTemplates().render(label, context)

@@ -28,9 +28,9 @@ INPUTS = frozenset(
 )
 
 
-def _attrs(attrs: dict[str, Any]) -> str:
+def _attrs(attrs: dict[str, Any] | None) -> str:
     out = []
-    for name, value in attrs.items():
+    for name, value in (attrs or {}).items():
         if value is False:
             continue
         out.append(f" {conditional_escape(name)}")

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from vinculo.core.models import VersionedModel
+from vinculo.core.models import VersionedModel, one_or_none
 from vinculo.core.permissions import Scope
 
 
@@ -168,11 +168,10 @@ class ApiToken(models.Model):
 
     @classmethod
     def authenticate(cls, raw: str) -> ApiToken | None:
-        token = (
+        token = one_or_none(
             cls.objects.active()
             .select_related("user", "user__role")
             .filter(digest=_token_digest(raw))
-            .first()
         )
         if token is not None:
             now = timezone.now()

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+M = TypeVar("M", bound=models.Model)
+
+
+def one_or_none(queryset: models.QuerySet[M]) -> M | None:
+    """The row of a lookup by a unique key, or None. Unlike `.first()` it adds no ORDER BY,
+    whose compilation costs more than the indexed lookup itself on the hottest paths."""
+    return next(iter(queryset.order_by()[:1]), None)
 
 
 class VersionedModel(models.Model):

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 
 from vinculo.core.errors import DomainError, ValidationFailed
+from vinculo.core.models import one_or_none
 from vinculo.core.permissions import restrict
 
 M = TypeVar("M", bound=models.Model)
@@ -41,7 +42,7 @@ def render_page(
 def get_visible(model: type[M], user: Any, pk: Any) -> M:
     """The record if `user` may read it, else 404 — never 403, so ids of others' records
     do not even reveal that they exist."""
-    obj = restrict(model._default_manager.all(), user, "view").filter(pk=pk).first()
+    obj = one_or_none(restrict(model._default_manager.all(), user, "view").filter(pk=pk))
     if obj is None:
         raise Http404
     return obj

@@ -31,13 +31,20 @@ from vinculo.core.api.schemas import (
 )
 from vinculo.core.audit import model_label
 from vinculo.core.errors import ValidationFailed, field_message
-from vinculo.core.models import AuditEntry
+from vinculo.core.models import AuditEntry, one_or_none
 from vinculo.core.pagination import keyset_page
 from vinculo.core.permissions import restrict
 from vinculo.core.tagging.api import CustomValues, TagNames, TagQuery
 from vinculo.customers import services
 from vinculo.customers.models import ContactPoint, Customer
-from vinculo.customers.queries import SORTS, CustomerFilter, customer_page, customer_total
+from vinculo.customers.queries import (
+    SORTS,
+    CustomerFilter,
+    CustomerRelations,
+    customer_page,
+    customer_total,
+    relations_of,
+)
 
 router = Router(tags=["customers"])
 
@@ -240,12 +247,13 @@ def _point(p: ContactPoint) -> dict[str, Any]:
     return {"value": p.value, "label": p.label, "is_primary": p.is_primary}
 
 
-def customer_dict(c: Customer) -> dict[str, Any]:
-    """The representation of a customer whose relations are already loaded (no queries)."""
+def customer_dict(c: Customer, relations: CustomerRelations | None = None) -> dict[str, Any]:
+    """The representation of a customer whose relations are loaded: prefetched (lists), or
+    given as `relations` (one record); no queries."""
     points: dict[str, list[dict[str, Any]]] = {"email": [], "phone": [], "social": []}
-    for p in c.contact_points.all():
+    for p in relations.points if relations else c.contact_points.all():
         points[p.kind].append(_point(p))
-    tags = getattr(c, "tag_names", None)
+    tags = relations.tag_names if relations else getattr(c, "tag_names", None)
     return {
         "id": c.pk,
         "version": c.version,
@@ -276,7 +284,7 @@ def customer_dict(c: Customer) -> dict[str, Any]:
                 "postal_code": a.postal_code,
                 "country": a.country,
             }
-            for a in c.addresses.all()
+            for a in (relations.addresses if relations else c.addresses.all())
         ],
         "created_at": c.created_at,
         "updated_at": c.updated_at,
@@ -284,13 +292,11 @@ def customer_dict(c: Customer) -> dict[str, Any]:
 
 
 def _load(user: Any, pk: int) -> Customer:
-    """The customer with its relations, if `user` may read it; else 404."""
-    customer = (
+    """The customer, if `user` may read it; else 404."""
+    customer = one_or_none(
         restrict(Customer.objects.all(), user, "view")
         .select_related("owner", "organization")
-        .prefetch_related("contact_points", "addresses", "tags")
         .filter(pk=pk)
-        .first()
     )
     if customer is None:
         raise Http404
@@ -299,9 +305,12 @@ def _load(user: Any, pk: int) -> Customer:
 
 def _detail(user: Any, customer: Customer, response: HttpResponse) -> dict[str, Any]:
     set_etag(response, customer)
-    body = customer_dict(customer)
+    relations = relations_of(customer)
+    body = customer_dict(customer, relations)
     body["probable_duplicates"] = list(
-        services.probable_duplicates(customer, user).values_list("pk", flat=True)
+        services.probable_duplicates(customer, user, points=relations.points).values_list(
+            "pk", flat=True
+        )
     )
     return body
 

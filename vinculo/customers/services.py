@@ -479,14 +479,22 @@ def delete_customer(*, actor: Any, customer: Customer, expected_version: int | N
         search.index_customers(people)
 
 
-def probable_duplicates(customer: Customer, viewer: Any, *, limit: int = 5) -> QuerySet[Customer]:
+def probable_duplicates(
+    customer: Customer,
+    viewer: Any,
+    *,
+    limit: int = 5,
+    points: Iterable[ContactPoint] | None = None,
+) -> QuerySet[Customer]:
     """Other visible customers sharing a normalised email, phone or tax id with this one.
 
-    The ids come from index lookups first (contact value, tax id); an OR of subqueries
-    would make PostgreSQL scan the whole customer table."""
-    prefetched = getattr(customer, "_prefetched_objects_cache", {}).get("contact_points")
-    if prefetched is not None:
-        values = [(p.kind, p.value) for p in prefetched if p.kind in ("email", "phone")]
+    `points`: the customer's contact points when the caller has them already. The ids
+    come from index lookups first (contact value, tax id); an OR of subqueries would make
+    PostgreSQL scan the whole customer table."""
+    if points is None:
+        points = getattr(customer, "_prefetched_objects_cache", {}).get("contact_points")
+    if points is not None:
+        values = [(p.kind, p.value) for p in points if p.kind in ("email", "phone")]
     else:
         values = list(
             customer.contact_points.filter(kind__in=["email", "phone"]).values_list("kind", "value")

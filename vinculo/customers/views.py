@@ -350,7 +350,8 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .filter(pk=customer.organization_id)
             .first()
         )
-    points = list(customer.contact_points.all())
+    relations = queries.relations_of(customer)
+    points = relations.points
     definitions = [d for d in active_definitions(customer.kind) if d.key in customer.custom_data]
     context: dict[str, Any] = {
         "nav": "customers",
@@ -358,12 +359,12 @@ def customer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "emails": [p for p in points if p.kind == "email"],
         "phones": [p for p in points if p.kind == "phone"],
         "socials": [p for p in points if p.kind == "social"],
-        "addresses": list(customer.addresses.all()),
-        "tags": [t.name for t in customer.tags.all()],
+        "addresses": relations.addresses,
+        "tags": relations.tag_names,
         "custom_values": [(d, customer.custom_data.get(d.key)) for d in definitions],
         "people": queries.people_of(customer, user) if customer.is_organization else [],
         "people_limit": 50,
-        "duplicates": list(probable_duplicates(customer, user)),
+        "duplicates": list(probable_duplicates(customer, user, points=points)),
         "history": history_rows(customer, user, extra_labels=history_labels()),
         "can_change": can(user, "change", customer),
         "can_delete": can(user, "delete", customer),

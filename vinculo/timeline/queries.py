@@ -6,7 +6,16 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery, prefetch_related_objects
+from django.db.models import (
+    Count,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.utils import timezone
 
 from vinculo.core.pagination import Page, keyset_page
@@ -30,17 +39,26 @@ class KeyFigures:
 def key_figures(customer: Customer, user: Any) -> KeyFigures:
     """The 360 page's figures, counting only what `user` may see, so a figure never
     promises rows the lists below it do not show."""
-    interactions = Interaction.objects.restrict(user, "view").filter(customer=customer)
-    last = interactions.order_by("-occurred_at").values_list("occurred_at", flat=True).first()
-    tasks = visible_tasks(user).filter(customer=customer, done_at__isnull=True)
+    logged = (
+        Interaction.objects.restrict(user, "view")
+        .filter(customer=customer)
+        .aggregate(n=Count("id"), last=Max("occurred_at"))
+    )
+    tasks = (
+        visible_tasks(user)
+        .filter(customer=customer, done_at__isnull=True)
+        .aggregate(
+            open=Count("id"), overdue=Count("id", filter=Q(due_date__lt=timezone.localdate()))
+        )
+    )
     people = None
     if customer.is_organization:
         people = Customer.objects.restrict(user, "view").filter(organization=customer).count()
     return KeyFigures(
-        interactions=interactions.count(),
-        last_contact=last,
-        open_tasks=tasks.count(),
-        overdue_tasks=tasks.filter(due_date__lt=timezone.localdate()).count(),
+        interactions=logged["n"],
+        last_contact=logged["last"],
+        open_tasks=tasks["open"],
+        overdue_tasks=tasks["overdue"],
         customer_since=customer.created_at,
         people=people,
     )

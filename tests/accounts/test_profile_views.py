@@ -67,10 +67,22 @@ def test_profile_errors_are_shown_field_by_field(client, owner):
     response = client.post(
         PROFILE, _profile_data(owner, email="not-an-email", time_zone="Mars/Olympus")
     )
-    assert response.status_code == 200
+    assert response.status_code == 422
     form = response.context["profile_form"]
     assert set(form.errors) == {"email", "time_zone"}
     assert User.objects.get(pk=owner.pk).version == 1
+
+
+def test_a_taken_email_shows_with_the_forms_own_errors(client, owner, admin):
+    User.objects.filter(pk=admin.pk).update(email="admin@example.com")
+    client.force_login(owner)
+    response = client.post(
+        PROFILE, _profile_data(owner, email="Admin@example.com", time_zone="Mars/Olympus")
+    )
+    assert response.status_code == 422
+    errors = response.context["profile_form"].errors
+    assert set(errors) == {"email", "time_zone"}
+    assert errors["email"] == ["Another user already has this email."]
 
 
 def test_stale_profile_save_shows_current_values_and_saves_nothing(client, owner, admin):
@@ -82,7 +94,7 @@ def test_stale_profile_save_shows_current_values_and_saves_nothing(client, owner
 
     update_user(actor=admin, user=other, expected_version=1, first_name="Theirs")
     response = client.post(PROFILE, stale)
-    assert response.status_code == 200
+    assert response.status_code == 409
     html = response.content.decode()
     assert str(StaleVersion.title) in html
     assert 'value="Theirs"' in html and 'name="version" value="2"' in html

@@ -81,6 +81,39 @@ def test_stale_team_save_shows_current_values(client, admin, team, owner):
     assert Team.objects.get(pk=team.pk).members.count() == 1
 
 
+def test_a_stale_team_save_answers_409_and_keeps_what_was_typed(client, admin, team, owner):
+    client.force_login(admin)
+    url = reverse("accounts:team_edit", args=[team.pk])
+    other = Client()
+    other.force_login(make_user("administrator"))
+    other.post(url, {"name": "Renamed", "members": [owner.pk], "version": 1})
+    mine = make_user("sales", username="ines", first_name="Inês")
+    response = client.post(url, {"name": "Mine", "members": [mine.pk], "version": 1})
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert str(StaleVersion.title) in html
+    notice = html[html.index('id="stale-notice"') : html.index("</dl>")]
+    assert "<dt>Name</dt><dd>Mine</dd>" in notice
+    assert "<dt>Members</dt><dd>Inês (ines)</dd>" in notice
+    assert 'value="Renamed"' in html and 'name="version" value="2"' in html
+    assert list(Team.objects.get(pk=team.pk).members.all()) == [owner]
+
+
+def test_a_stale_role_save_names_the_flags_typed(client, admin):
+    client.force_login(admin)
+    role = Role.objects.get(code="sales")
+    url = reverse("accounts:role_edit", args=[role.pk])
+    stale = _role_data(role, read_scope="all", can_use_analytics="on")
+    client.post(url, _role_data(role, read_scope="own"))
+    response = client.post(url, stale)
+    assert response.status_code == 409
+    html = response.content.decode()
+    notice = html[html.index('id="stale-notice"') : html.index("</dl>")]
+    assert "<dt>Reads</dt><dd>all records</dd>" in notice
+    assert "<dt>Uses analytics</dt><dd>Yes</dd>" in notice
+    assert "Writes" not in notice  # typed as stored: nothing to tell
+
+
 def test_roles_page_lists_the_seven_roles(client, admin, owner):
     client.force_login(admin)
     response = client.get(ROLES)
@@ -114,7 +147,7 @@ def test_administrator_role_cannot_drop_settings(client, admin):
     data = _role_data(role)
     del data["can_manage_settings"]
     response = client.post(reverse("accounts:role_edit", args=[role.pk]), data)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "can_manage_settings" in response.context["form"].errors
     assert Role.objects.get(pk=role.pk).can_manage_settings
     assert client.get(reverse("accounts:settings")).status_code == 200

@@ -173,7 +173,7 @@ def test_stale_edit_shows_current_values_and_saves_nothing(client, admin, owner)
     second_admin.force_login(make_user("administrator"))
     second_admin.post(url, _edit_data(owner, first_name="Theirs"))
     response = client.post(url, stale)
-    assert response.status_code == 200
+    assert response.status_code == 409
     html = response.content.decode()
     assert str(StaleVersion.title) in html
     assert 'value="Theirs"' in html and 'name="version" value="2"' in html
@@ -184,9 +184,22 @@ def test_admin_cannot_lock_themselves_out(client, admin):
     client.force_login(admin)
     url = reverse("accounts:user_edit", args=[admin.pk])
     response = client.post(url, _edit_data(admin, is_active=None))
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "is_active" in response.context["form"].errors
     assert User.objects.get(pk=admin.pk).is_active
+
+
+def test_a_user_edit_shows_the_forms_and_the_services_errors_at_once(client, admin):
+    client.force_login(admin)
+    url = reverse("accounts:user_edit", args=[admin.pk])
+    data = _edit_data(admin, email="not-an-email", is_active=None, first_name="Renamed")
+    response = client.post(url, data)
+    assert response.status_code == 422
+    errors = response.context["form"].errors
+    assert errors["email"] == ["Enter a valid email address."]  # the form's check
+    assert errors["is_active"] == ["You cannot deactivate your own account."]  # the service's
+    stored = User.objects.get(pk=admin.pk)
+    assert stored.is_active and stored.first_name != "Renamed" and stored.version == 1
 
 
 def test_admin_sets_a_new_password(client, admin, owner):

@@ -74,6 +74,66 @@ def test_tasks_done_and_reopened_have_domain_names(owner):
     assert reopened.payload["changes"]["done_at"] == [after, None]
 
 
+def test_a_new_owner_is_customer_owner_changed_with_before_and_after(owner, teammate, admin):
+    customer = make_customer(owner, name="Ana")
+    update_customer(
+        actor=admin,
+        customer=Customer.objects.get(pk=customer.pk),
+        data=CustomerData(owner_id=teammate.pk, name="Ana Lima"),
+        expected_version=1,
+    )
+    assert names() == ["customer.created", "customer.owner_changed"]
+    event = OutboxEvent.objects.get(name="customer.owner_changed")
+    assert event.aggregate_id == str(customer.pk) and event.actor_id == admin.pk
+    assert event.payload["id"] == customer.pk and event.payload["version"] == 2
+    assert event.payload["changes"]["owner"] == [owner.pk, teammate.pk]
+    # One event per change: what changed with the owner is in the same payload.
+    assert event.payload["changes"]["name"] == ["Ana", "Ana Lima"]
+    assert event.payload["fields"] == sorted(event.payload["changes"])
+
+
+def test_an_update_keeping_the_owner_stays_customer_updated(owner, admin):
+    customer = make_customer(owner, name="Ana")
+    update_customer(
+        actor=admin,
+        customer=Customer.objects.get(pk=customer.pk),
+        data=CustomerData(owner_id=owner.pk, name="Ana Lima"),
+        expected_version=1,
+    )
+    assert names() == ["customer.created", "customer.updated"]
+    assert "owner" not in OutboxEvent.objects.get(name="customer.updated").payload["changes"]
+
+
+def test_leaving_a_customer_without_owner_is_an_owner_change(owner, admin):
+    customer = make_customer(owner, name="Ana")
+    data = CustomerData()
+    data.cleared.add("owner")
+    update_customer(
+        actor=admin,
+        customer=Customer.objects.get(pk=customer.pk),
+        data=data,
+        expected_version=1,
+    )
+    event = OutboxEvent.objects.get(name="customer.owner_changed")
+    assert event.payload["changes"] == {"owner": [owner.pk, None]}
+
+
+def test_logging_an_interaction_is_interaction_logged(owner):
+    customer = make_customer(owner, name="Ana")
+    call = make_interaction(owner, customer, channel="call", subject="Prices")
+    event = OutboxEvent.objects.get(aggregate="timeline.interaction")
+    assert event.name == "interaction.logged"
+    assert event.payload["id"] == call.pk and event.payload["version"] == 1
+    assert event.payload["customer_id"] == customer.pk and event.payload["channel"] == "call"
+    assert event.payload["changes"]["subject"] == [None, "Prices"]
+    # Consumers listen by prefix: those of "interaction." hear it as before.
+    key = events.register_consumer("interaction.", lambda event: None, key="test-interactions")
+    try:
+        assert "test-interactions" in [r.key for r in events.registrations_for(event.name)]
+    finally:
+        events.unregister_consumer(key)
+
+
 def test_services_may_name_their_events(owner):
     customer = make_customer(owner, name="Ana")
     customer = Customer.objects.get(pk=customer.pk)

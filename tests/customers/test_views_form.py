@@ -248,7 +248,9 @@ def test_stale_edit_shows_the_message_and_current_values_and_saves_nothing(clien
     html = response.content.decode()
     assert response.status_code == 409
     assert "changed by someone else" in html
-    assert 'value="Ana (changed elsewhere)"' in html and "Ana (my edit)" not in html
+    # The form holds what is stored now; what this person typed is listed, not lost.
+    assert 'value="Ana (changed elsewhere)"' in html and 'value="Ana (my edit)"' not in html
+    assert "<dt>Name</dt><dd>Ana (my edit)</dd>" in html
     assert 'name="version" value="2"' in html
     customer.refresh_from_db()
     assert customer.name == "Ana (changed elsewhere)" and customer.version == 2

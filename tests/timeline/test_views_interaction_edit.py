@@ -261,6 +261,46 @@ def test_stale_edit_shows_the_current_values_and_saves_nothing(client, owner, ca
     assert stored.subject == "Someone else's subject" and stored.version == 2
 
 
+def test_a_stale_edit_lists_what_was_typed_and_the_files_chosen(client, owner, call, tmp_path):
+    client.force_login(owner)
+    values = shown_values(client.get(edit_url(call)).content.decode())
+    update_interaction(
+        actor=owner,
+        interaction=Interaction.objects.get(pk=call.pk),
+        data=InteractionData(subject="Someone else's subject"),
+        expected_version=1,
+    )
+    upload = SimpleUploadedFile("quote.pdf", b"%PDF-1.4", content_type="application/pdf")
+    response = client.post(
+        edit_url(call), {**values, "subject": "My subject", "attachments": [upload]}
+    )
+    page = response.content.decode()
+    assert response.status_code == 409
+    notice = page[page.index('id="stale-notice"') : page.index("</dl>")]
+    assert "<dt>Subject</dt><dd>My subject</dd>" in notice
+    assert "<dt>Add attachments</dt><dd>quote.pdf</dd>" in notice
+    # Typed as stored (also "when", which the page shows to the minute only).
+    assert "Details" not in notice and "When" not in notice and "Duration" not in notice
+    assert shown_values(page)["subject"] == "Someone else's subject"
+    assert not Interaction.objects.get(pk=call.pk).attachments.exists()
+    assert not any(tmp_path.rglob("*.pdf"))  # MEDIA_ROOT: nothing stored
+
+
+def test_the_forms_and_the_services_errors_show_at_once(client, owner, call):
+    client.force_login(owner)
+    values = shown_values(client.get(edit_url(call)).content.decode())
+    response = client.post(
+        edit_url(call),
+        {**values, "duration_minutes": "9999", "occurred_at": "2099-01-01T10:00"},
+    )
+    assert response.status_code == 422
+    errors = response.context["form"].errors
+    assert "less than or equal to 1440" in str(errors["duration_minutes"])  # the form's
+    assert errors["occurred_at"] == ["The date is too far in the future."]  # the service's
+    stored = Interaction.objects.get(pk=call.pk)
+    assert stored.version == 1 and stored.duration_seconds == 125
+
+
 def test_edit_racing_a_delete_goes_back_to_the_customer(client, owner, call, monkeypatch):
     client.force_login(owner)
     values = shown_values(client.get(edit_url(call)).content.decode())

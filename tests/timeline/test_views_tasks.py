@@ -12,6 +12,7 @@ from django.utils import timezone
 from tests.accounts.factories import make_user
 from tests.customers.factories import make_customer
 from tests.timeline.factories import make_task
+from vinculo.core.models import AuditEntry
 from vinculo.timeline.models import Task
 from vinculo.timeline.services import TaskData, update_task
 
@@ -212,6 +213,52 @@ def test_edit_task_and_stale_edit(client, owner):
     assert 'value="Call Ana again"' in html and 'name="version" value="2"' in html
     task.refresh_from_db()
     assert task.title == "Call Ana again"
+
+
+def test_a_stale_task_edit_keeps_what_was_typed_beside_the_stored_task(client, owner):
+    task = make_task(owner, title="Call Ana", due_date=day(1))
+    client.force_login(owner)
+    update_task(actor=owner, task=task, data=TaskData(title="Call Ana <now>"), expected_version=1)
+    response = client.post(
+        f"/tasks/{task.pk}/edit/",
+        {"title": "Email <Ana>", "version": "1", "priority": "low", "due_date": ""},
+    )
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "changed by someone else" in html
+    notice = html[html.index('id="stale-notice"') : html.index("</dl>")]
+    assert "<dt>Title</dt><dd>Email &lt;Ana&gt;</dd>" in notice
+    assert "<dt>Priority</dt><dd>Low</dd>" in notice
+    assert "<dt>Due date</dt><dd>—</dd>" in notice
+    assert 'value="Call Ana &lt;now&gt;"' in html and 'name="version" value="2"' in html
+    stored = Task.objects.get(pk=task.pk)
+    assert (stored.title, stored.priority, stored.due_date) == ("Call Ana <now>", "normal", day(1))
+
+
+def test_a_task_edit_shows_the_forms_and_the_services_errors_at_once(client, owner, outsider):
+    task = make_task(owner, title="Call Ana")
+    hidden = make_customer(outsider, name="Not yours")
+    client.force_login(owner)
+    audit_before = AuditEntry.objects.count()
+    response = client.post(
+        f"/tasks/{task.pk}/edit/",
+        {
+            "title": "Call Ana again",
+            "version": "1",
+            "priority": "high",
+            "due_date": "next tuesday",  # the form refuses it
+            "customer": str(hidden.pk),  # only the service knows the owner cannot see it
+        },
+    )
+    assert response.status_code == 422
+    errors = response.context["form"].errors
+    assert errors["due_date"] == ["Enter a valid date."]
+    assert errors["customer"] == ["Choose a customer you can see."]
+    html = response.content.decode()
+    assert "Choose a customer you can see." in html and "Not yours" not in html
+    stored = Task.objects.get(pk=task.pk)
+    assert (stored.title, stored.version, stored.customer_id) == ("Call Ana", 1, None)
+    assert AuditEntry.objects.count() == audit_before
 
 
 def test_teammate_sees_the_task_on_the_360_but_cannot_change_it(client, owner, teammate):

@@ -9,7 +9,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext as _
@@ -28,12 +27,14 @@ from vinculo.accounts.forms import (
     user_initial,
 )
 from vinculo.accounts.models import Role, Team, User
-from vinculo.accounts.views import stale_form
-from vinculo.core.errors import DomainError, StaleVersion
+from vinculo.core.edit_page import Stale, versioned_edit
+from vinculo.core.errors import DomainError
 from vinculo.core.history import history_rows
 from vinculo.core.web import add_domain_errors, add_errors_besides, render_page, service_errors
 
 NAV = "settings"
+# Service field names shown on another form field.
+USER_FIELDS = {"password": "password1"}
 
 
 def admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -81,6 +82,19 @@ def users(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _user_values(data: dict[str, Any], *, new: bool) -> dict[str, Any]:
+    """The user services' arguments from a user form. A field the form refused is missing
+    from `data`: empty for create_user, None (unchanged) for update_user, so the service
+    still checks every other field and the page shows every error at once."""
+    text = ("first_name", "last_name", "email", "language", "time_zone")
+    values: dict[str, Any] = {name: data.get(name) for name in text}
+    if new:
+        values = {name: value or "" for name, value in values.items()}
+    values["role"] = data.get("role")
+    values["teams"] = list(data["teams"]) if "teams" in data else ([] if new else None)
+    return values
+
+
 @admin_required
 @require_http_methods(["GET", "POST"])
 def user_create(request: HttpRequest) -> HttpResponse:
@@ -95,23 +109,17 @@ def user_create(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
                 username=data.get("username") or "",
                 password=data.get("password1") or "",
-                role=data.get("role"),
-                first_name=data.get("first_name") or "",
-                last_name=data.get("last_name") or "",
-                email=data.get("email") or "",
-                teams=list(data.get("teams") or []),
-                language=data.get("language") or "",
-                time_zone=data.get("time_zone") or "",
+                **_user_values(data, new=True),
             )
 
         if not valid:
             # A weak password or a taken username shows with the form's own errors.
-            add_errors_besides(form, service_errors(create), {"password": "password1"})
+            add_errors_besides(form, service_errors(create), USER_FIELDS)
         else:
             try:
                 user = create()
             except DomainError as exc:
-                add_domain_errors(form, exc, {"password": "password1"})
+                add_domain_errors(form, exc, USER_FIELDS)
             else:
                 messages.success(request, _("User “%(name)s” was created.") % {"name": user})
                 return redirect("accounts:users")
@@ -119,7 +127,13 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 
 def _user_page(
-    request: HttpRequest, subject: User, form: Any, password_form: Any = None
+    request: HttpRequest,
+    form: Any,
+    subject: User,
+    *,
+    password_form: Any = None,
+    status: int = 200,
+    stale: Stale | None = None,
 ) -> HttpResponse:
     context = {
         "subject": subject,
@@ -127,44 +141,42 @@ def _user_page(
         "password_form": password_form or SetPasswordForm(),
         "tokens": list(queries.active_tokens(subject)),
         "history": history_rows(subject, request.user, extra_labels={"teams": _("Teams")}),
+        "stale": stale,
     }
-    return _page(request, "accounts/settings/user_form.html", context)
+    return _page(request, "accounts/settings/user_form.html", context, status=status)
 
 
 @admin_required
 @require_http_methods(["GET", "POST"])
 def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit a user; deactivating replaces deleting, so their history keeps its author."""
-    subject = get_object_or_404(User.objects.select_related("role"), pk=pk)
-    if request.method == "GET":
-        return _user_page(request, subject, UserEditForm(initial=user_initial(subject)))
-    form: Form = UserEditForm(request.POST)
-    if form.is_valid():
+    users = User.objects.select_related("role")
+    subject = get_object_or_404(users, pk=pk)
+
+    def save(form: UserEditForm, user: User, version: int | None) -> User:
         data = form.cleaned_data
-        try:
-            services.update_user(
-                actor=request.user,
-                user=subject,
-                expected_version=data["version"],
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                email=data["email"],
-                role=data["role"],
-                teams=list(data["teams"]),
-                is_active=data["is_active"],
-                language=data["language"],
-                time_zone=data["time_zone"],
-            )
-        except StaleVersion as exc:
-            subject = User.objects.select_related("role").get(pk=pk)
-            form = stale_form(UserEditForm, user_initial(subject), exc)
-        except DomainError as exc:
-            subject = User.objects.select_related("role").get(pk=pk)
-            add_domain_errors(form, exc)
-        else:
-            messages.success(request, _("User “%(name)s” was saved.") % {"name": subject})
-            return redirect("accounts:users")
-    return _user_page(request, subject, form)
+        return services.update_user(
+            actor=request.user,
+            user=user,
+            expected_version=version,
+            is_active=data.get("is_active"),
+            **_user_values(data, new=False),
+        )
+
+    def saved(user: User) -> HttpResponse:
+        messages.success(request, _("User “%(name)s” was saved.") % {"name": user})
+        return redirect("accounts:users")
+
+    return versioned_edit(
+        request,
+        subject,
+        form=lambda user, data: UserEditForm(data, initial=user_initial(user)),
+        load=lambda: users.filter(pk=pk).first(),
+        save=save,
+        check=lambda form, user: save(form, user, None),
+        page=_user_page,
+        saved=saved,
+    )
 
 
 @admin_required
@@ -189,7 +201,8 @@ def user_password(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect("accounts:user_edit", pk=subject.pk)
     subject = User.objects.select_related("role").get(pk=pk)
-    return _user_page(request, subject, UserEditForm(initial=user_initial(subject)), form)
+    form_again = UserEditForm(initial=user_initial(subject))
+    return _user_page(request, form_again, subject, password_form=form)
 
 
 # --- teams -------------------------------------------------------------------------------
@@ -224,7 +237,19 @@ def team_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Team “%(name)s” was created.") % {"name": team})
             return redirect("accounts:teams")
-    return _page(request, "accounts/settings/team_form.html", {"form": form, "team": None})
+    return _team_page(request, form, None)
+
+
+def _team_page(
+    request: HttpRequest,
+    form: Any,
+    team: Team | None,
+    *,
+    status: int = 200,
+    stale: Stale | None = None,
+) -> HttpResponse:
+    context = {"form": form, "team": team, "stale": stale}
+    return _page(request, "accounts/settings/team_form.html", context, status=status)
 
 
 @admin_required
@@ -232,29 +257,31 @@ def team_create(request: HttpRequest) -> HttpResponse:
 def team_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Rename a team or change its members."""
     team = get_object_or_404(Team, pk=pk)
-    if request.method == "GET":
-        form: Any = TeamForm(initial=team_initial(team))
-    else:
-        form = TeamForm(request.POST)
-        if form.is_valid():
-            try:
-                services.update_team(
-                    actor=request.user,
-                    team=team,
-                    expected_version=form.cleaned_data["version"],
-                    name=form.cleaned_data["name"],
-                    members=list(form.cleaned_data["members"]),
-                )
-            except StaleVersion as exc:
-                team = Team.objects.get(pk=pk)
-                form = stale_form(TeamForm, team_initial(team), exc)
-            except DomainError as exc:
-                team = Team.objects.get(pk=pk)
-                add_domain_errors(form, exc)
-            else:
-                messages.success(request, _("Team “%(name)s” was saved.") % {"name": team})
-                return redirect("accounts:teams")
-    return _page(request, "accounts/settings/team_form.html", {"form": form, "team": team})
+
+    def save(form: TeamForm, team: Team, version: int | None) -> Team:
+        data = form.cleaned_data
+        return services.update_team(
+            actor=request.user,
+            team=team,
+            expected_version=version,
+            name=data.get("name"),
+            members=list(data["members"]) if "members" in data else None,
+        )
+
+    def saved(team: Team) -> HttpResponse:
+        messages.success(request, _("Team “%(name)s” was saved.") % {"name": team})
+        return redirect("accounts:teams")
+
+    return versioned_edit(
+        request,
+        team,
+        form=lambda team, data: TeamForm(data, initial=team_initial(team)),
+        load=lambda: Team.objects.filter(pk=pk).first(),
+        save=save,
+        check=lambda form, team: save(form, team, None),
+        page=_team_page,
+        saved=saved,
+    )
 
 
 @admin_required
@@ -286,38 +313,48 @@ def roles(request: HttpRequest) -> HttpResponse:
     return _page(request, "accounts/settings/roles.html", {"rows": rows})
 
 
+def _role_page(
+    request: HttpRequest,
+    form: RoleForm,
+    role: Role,
+    *,
+    status: int = 200,
+    stale: Stale | None = None,
+) -> HttpResponse:
+    context = {"form": form, "role": role, "label": queries.role_label(role), "stale": stale}
+    return _page(request, "accounts/settings/role_form.html", context, status=status)
+
+
 @admin_required
 @require_http_methods(["GET", "POST"])
 def role_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Change what a role reads and writes and what else it may do."""
     role = get_object_or_404(Role, pk=pk)
-    if request.method == "GET":
-        form: Any = RoleForm(initial=role_initial(role))
-    else:
-        form = RoleForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.update_role(
-                    actor=request.user,
-                    role=role,
-                    expected_version=data["version"],
-                    read_scope=data["read_scope"],
-                    write_scope=data["write_scope"],
-                    can_log_on_readable=data["can_log_on_readable"],
-                    can_manage_settings=data["can_manage_settings"],
-                    can_reassign=data["can_reassign"],
-                    can_use_analytics=data["can_use_analytics"],
-                )
-            except StaleVersion as exc:
-                role = Role.objects.get(pk=pk)
-                form = stale_form(RoleForm, role_initial(role), exc)
-            except DomainError as exc:
-                role = Role.objects.get(pk=pk)
-                add_domain_errors(form, exc)
-            else:
-                label = queries.role_label(role)
-                messages.success(request, _("Role “%(name)s” was saved.") % {"name": label})
-                return redirect("accounts:roles")
-    context = {"form": form, "role": role, "label": queries.role_label(role)}
-    return _page(request, "accounts/settings/role_form.html", context)
+    flags = ("can_log_on_readable", "can_manage_settings", "can_reassign", "can_use_analytics")
+
+    def save(form: RoleForm, role: Role, version: int | None) -> Role:
+        data = form.cleaned_data
+        return services.update_role(
+            actor=request.user,
+            role=role,
+            expected_version=version,
+            read_scope=data.get("read_scope"),
+            write_scope=data.get("write_scope"),
+            **{flag: data.get(flag) for flag in flags},
+        )
+
+    def saved(role: Role) -> HttpResponse:
+        label = queries.role_label(role)
+        messages.success(request, _("Role “%(name)s” was saved.") % {"name": label})
+        return redirect("accounts:roles")
+
+    return versioned_edit(
+        request,
+        role,
+        form=lambda role, data: RoleForm(data, initial=role_initial(role)),
+        load=lambda: Role.objects.filter(pk=pk).first(),
+        save=save,
+        check=lambda form, role: save(form, role, None),
+        page=_role_page,
+        saved=saved,
+    )

@@ -27,7 +27,8 @@ from vinculo.accounts.forms import (
 )
 from vinculo.accounts.models import ApiToken, User
 from vinculo.accounts.queries import active_tokens, language_codes, role_label
-from vinculo.core.errors import DomainError, StaleVersion
+from vinculo.core.edit_page import Stale, versioned_edit
+from vinculo.core.errors import DomainError
 from vinculo.core.web import add_domain_errors, render_page
 
 
@@ -38,17 +39,6 @@ def safe_next(request: HttpRequest, candidate: str | None, fallback: str) -> str
     ):
         return candidate
     return resolve_url(fallback)
-
-
-def stale_form(
-    form_class: type[Form], current: dict[str, Any], exc: DomainError, **kwargs: Any
-) -> Form:
-    """The form again, filled with the record's current values and version, plus the
-    translated message saying someone else saved first (nothing was saved)."""
-    form = form_class(data=current, **kwargs)
-    form.is_valid()
-    add_domain_errors(form, exc)
-    return form
 
 
 def signed_in(request: HttpRequest) -> User:
@@ -160,6 +150,8 @@ def _profile_page(
     token_form: Form | None = None,
     new_token: ApiToken | None = None,
     new_secret: str | None = None,
+    status: int = 200,
+    stale: Stale | None = None,
 ) -> HttpResponse:
     user = signed_in(request)
     context = {
@@ -170,40 +162,48 @@ def _profile_page(
         "new_token": new_token,
         "new_secret": new_secret,
         "role_name": role_label(user.role) if user.role_id else "",
+        "stale": stale,
     }
-    return render_page(request, "accounts/profile.html", context)
+    return render_page(request, "accounts/profile.html", context, status=status)
+
+
+def _profile_values(data: dict[str, Any]) -> dict[str, Any]:
+    """update_user's arguments from the profile form (None: a field it refused, unchanged)."""
+    names = ("first_name", "last_name", "email", "language", "time_zone")
+    return {name: data.get(name) for name in names}
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
     """The signed-in user's own details, password and API tokens."""
-    if request.method == "GET":
-        return _profile_page(request)
-    user = _fresh(request.user)
-    form: Form = ProfileForm(request.POST)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.update_user(
-                actor=request.user,
-                user=user,
-                expected_version=data["version"],
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                email=data["email"],
-                language=data["language"],
-                time_zone=data["time_zone"],
-            )
-        except StaleVersion as exc:
-            current = User.objects.get(pk=user.pk)
-            form = stale_form(ProfileForm, profile_initial(current), exc)
-        except DomainError as exc:
-            add_domain_errors(form, exc)
-        else:
-            messages.success(request, _("Your profile was saved."))
-            return redirect("accounts:profile")
-    return _profile_page(request, profile_form=form)
+    me = _fresh(request.user)
+
+    def save(form: ProfileForm, user: User, version: int | None) -> User:
+        values = _profile_values(form.cleaned_data)
+        return services.update_user(
+            actor=request.user, user=user, expected_version=version, **values
+        )
+
+    def page(
+        request: HttpRequest, form: ProfileForm, _user: User, *, status: int, stale: Stale | None
+    ) -> HttpResponse:
+        return _profile_page(request, profile_form=form, status=status, stale=stale)
+
+    def saved(_user: User) -> HttpResponse:
+        messages.success(request, _("Your profile was saved."))
+        return redirect("accounts:profile")
+
+    return versioned_edit(
+        request,
+        me,
+        form=lambda user, data: ProfileForm(data, initial=profile_initial(user)),
+        load=lambda: User.objects.select_related("role").filter(pk=me.pk).first(),
+        save=save,
+        check=lambda form, user: save(form, user, None),
+        page=page,
+        saved=saved,
+    )
 
 
 @login_required

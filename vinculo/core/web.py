@@ -65,21 +65,28 @@ class _DryRun(Exception):
     """Raised to roll back a service call made only to learn its errors."""
 
 
-def service_errors(call: Callable[[], object]) -> dict[str, list[str]]:
-    """The field errors a service finds in some input, keeping nothing it writes.
+def service_refusal(call: Callable[[], object]) -> ValidationFailed | None:
+    """The ValidationFailed a service raises for some input, keeping nothing it writes.
 
     A page whose own field checks failed has not called its service yet, so the service's
     own rules (a taken username, a weak password, an empty note) would only show after the
     first errors are fixed: one round at a time. Calling the service inside a transaction
-    that is always rolled back shows every problem at once. Never pass uploaded files."""
+    that is always rolled back shows every problem at once. Never pass uploaded files (the
+    storage is not rolled back), and give it a copy of a record it would change."""
     try:
         with transaction.atomic():
             call()
             raise _DryRun
     except ValidationFailed as exc:
-        return exc.errors
+        return exc
     except (_DryRun, DomainError):
-        return {}
+        return None
+
+
+def service_errors(call: Callable[[], object]) -> dict[str, list[str]]:
+    """The field errors of `service_refusal(call)` ({} when the service took the input)."""
+    refusal = service_refusal(call)
+    return refusal.errors if refusal is not None else {}
 
 
 def add_errors_besides(

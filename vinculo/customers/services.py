@@ -29,6 +29,8 @@ from vinculo.customers.normalize import fold, normalize_email, normalize_phone, 
 
 NAME_MAX = 200
 POINTS_MAX = 20
+# Domain events this app names itself (docs/development/events.md); others are generic.
+OWNER_CHANGED = "customer.owner_changed"
 
 
 @dataclass
@@ -452,14 +454,21 @@ def update_customer(
 ) -> Customer:
     """Apply the fields set in `data` if the version still matches (else StaleVersion)."""
     require(actor, "change", customer)
-    old_name = customer.name
+    old_name, old_owner = customer.name, customer.owner_id
     checked = _check_change(actor, customer, data)
+    # A new owner is the change that means more than "updated" (one event per change; its
+    # payload still lists every field changed with it).
+    event = OWNER_CHANGED if customer.owner_id != old_owner else None
     try:
         with transaction.atomic():
             tags = tag_objects(checked.tag_names) if checked.tag_names is not None else None
             related = _save_related(customer, data, checked.points, checked.addresses, tags)
             persistence.update(
-                customer, actor=actor, expected_version=expected_version, related_changes=related
+                customer,
+                actor=actor,
+                expected_version=expected_version,
+                related_changes=related,
+                event_name=event,
             )
             reindex = [customer.pk]
             if customer.is_organization and customer.name != old_name:

@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from vinculo.accounts.settings_views import admin_required
-from vinculo.accounts.views import stale_form
-from vinculo.core.errors import DomainError, StaleVersion
+from vinculo.core.edit_page import Stale, versioned_edit
+from vinculo.core.errors import DomainError
+from vinculo.core.tagging.models import CustomFieldDefinition as FieldDefinition
 from vinculo.core.web import add_domain_errors, render_page
 from vinculo.customers import field_services
 from vinculo.customers.field_forms import (
@@ -42,15 +43,25 @@ def custom_fields(request: HttpRequest) -> HttpResponse:
 
 
 def _field_values(data: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "label": data["label"],
-        "field_type": data["field_type"],
-        "choices": field_services.parse_choices(data["choices"]),
-        "required": data["required"],
-        "applies_to": data["applies_to"],
-        "position": data["position"],
-        "is_active": data["is_active"],
-    }
+    """The field services' arguments from the form; a field the form refused is None
+    (unchanged), so a dry run of the service checks the others."""
+    names = ("label", "field_type", "required", "applies_to", "position", "is_active")
+    values = {name: data.get(name) for name in names}
+    choices = data.get("choices")
+    values["choices"] = field_services.parse_choices(choices) if choices is not None else None
+    return values
+
+
+def _field_page(
+    request: HttpRequest,
+    form: Any,
+    definition: CustomFieldDefinition | None,
+    *,
+    status: int = 200,
+    stale: Stale | None = None,
+) -> HttpResponse:
+    context = {"form": form, "definition": definition, "stale": stale}
+    return _page(request, "customers/settings/custom_field_form.html", context, status=status)
 
 
 @admin_required
@@ -74,8 +85,7 @@ def custom_field_create(request: HttpRequest) -> HttpResponse:
                 request, _("Custom field “%(name)s” was created.") % {"name": definition}
             )
             return redirect("customers:custom_fields")
-    context = {"form": form, "definition": None}
-    return _page(request, "customers/settings/custom_field_form.html", context)
+    return _field_page(request, form, None)
 
 
 @admin_required
@@ -83,31 +93,33 @@ def custom_field_create(request: HttpRequest) -> HttpResponse:
 def custom_field_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Change a custom field; its key stays as created."""
     definition = get_object_or_404(CustomFieldDefinition, pk=pk)
-    if request.method == "GET":
-        form: Any = CustomFieldForm(initial=custom_field_initial(definition))
-    else:
-        form = CustomFieldForm(request.POST)
-        if form.is_valid():
-            try:
-                field_services.update_field(
-                    actor=request.user,
-                    definition=definition,
-                    expected_version=form.cleaned_data["version"],
-                    **_field_values(form.cleaned_data),
-                )
-            except StaleVersion as exc:
-                definition = CustomFieldDefinition.objects.get(pk=pk)
-                form = stale_form(CustomFieldForm, custom_field_initial(definition), exc)
-            except DomainError as exc:
-                definition = CustomFieldDefinition.objects.get(pk=pk)
-                add_domain_errors(form, exc)
-            else:
-                messages.success(
-                    request, _("Custom field “%(name)s” was saved.") % {"name": definition}
-                )
-                return redirect("customers:custom_fields")
-    context = {"form": form, "definition": definition}
-    return _page(request, "customers/settings/custom_field_form.html", context)
+
+    def save(
+        form: CustomFieldForm, definition: CustomFieldDefinition, version: int | None
+    ) -> FieldDefinition:
+        return field_services.update_field(
+            actor=request.user,
+            definition=definition,
+            expected_version=version,
+            **_field_values(form.cleaned_data),
+        )
+
+    def saved(definition: FieldDefinition) -> HttpResponse:
+        messages.success(request, _("Custom field “%(name)s” was saved.") % {"name": definition})
+        return redirect("customers:custom_fields")
+
+    return versioned_edit(
+        request,
+        definition,
+        form=lambda definition, data: CustomFieldForm(
+            data, initial=custom_field_initial(definition)
+        ),
+        load=lambda: CustomFieldDefinition.objects.filter(pk=pk).first(),
+        save=save,
+        check=lambda form, definition: save(form, definition, None),
+        page=_field_page,
+        saved=saved,
+    )
 
 
 @admin_required

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,10 +16,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from vinculo.accounts.queries import staff_for
 from vinculo.core import extensions
-from vinculo.core.errors import NotAllowed, StaleVersion, ValidationFailed
+from vinculo.core.edit_page import Stale, versioned_edit
+from vinculo.core.errors import DomainError, NotAllowed, StaleVersion, ValidationFailed
 from vinculo.core.history import history_rows
 from vinculo.core.permissions import can, can_create, restrict
-from vinculo.core.web import get_visible, render_page
+from vinculo.core.web import get_visible, render_page, service_refusal
 from vinculo.customers import queries
 from vinculo.customers.custom_fields import active_definitions
 from vinculo.customers.forms import CustomerForm, DeleteForm, initial_from
@@ -157,7 +158,7 @@ def _form_page(
     customer: Customer | None,
     *,
     status: int = 200,
-    stale: bool = False,
+    stale: Stale | None = None,
     duplicates: list[Customer] | None = None,
 ) -> HttpResponse:
     kind = form["kind"].value() or Customer.Kind.PERSON
@@ -174,19 +175,21 @@ def _form_page(
     return render_page(request, "customers/form.html", context, status=status)
 
 
-def _refused_or_doubtful(
+def _validate(user: Any, form: CustomerForm, customer: Customer | None) -> None:
+    """The service's checks of what the form could read (also a form Django refused)."""
+    validate_customer(actor=user, data=form.to_data(), customer=customer)
+
+
+def _service_errors(form: CustomerForm, exc: DomainError, besides_own: bool) -> None:
+    form.add_service_errors(exc, besides_own=besides_own)
+
+
+def _doubtful(
     request: HttpRequest, form: CustomerForm, customer: Customer | None
 ) -> HttpResponse | None:
-    """The form again when it cannot or should not be saved yet: with every error at once
-    (Django's checks and the service's together), or with the customers who already have
-    an email or phone typed here ("save anyway" goes on). None: go ahead and save."""
+    """The form again, with the customers who already have an email or phone typed here
+    ("save anyway" goes on), and the service's errors if any. None: go ahead and save."""
     user: Any = request.user
-    if not form.is_valid():
-        try:
-            validate_customer(actor=user, data=form.to_data(), customer=customer)
-        except ValidationFailed as exc:
-            form.add_service_errors(exc, besides_own=True)
-        return _form_page(request, form, customer, status=422)
     if request.POST.get("confirm_duplicates"):
         return None
     data = form.to_data()
@@ -232,8 +235,15 @@ def customer_create(request: HttpRequest) -> HttpResponse:
         form = CustomerForm(definitions=definitions, owners=owners, initial=initial)
         return _form_page(request, form, None)
     form = CustomerForm(request.POST, definitions=definitions, owners=owners)
-    if (unsaved := _refused_or_doubtful(request, form, None)) is not None:
-        return unsaved
+    if not form.is_valid():
+        # The service's own rules too (a taken tax id, a required custom field): every
+        # problem at once.
+        refusal = service_refusal(lambda: _validate(user, form, None))
+        if refusal is not None:
+            form.add_service_errors(refusal, besides_own=True)
+        return _form_page(request, form, None, status=422)
+    if (doubtful := _doubtful(request, form, None)) is not None:
+        return doubtful
     try:
         customer = create_customer(actor=user, data=form.to_data())
     except ValidationFailed as exc:
@@ -253,52 +263,33 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     definitions = active_definitions()
     owners = _owner_choices(user)
-    if request.method == "GET":
-        form = CustomerForm(
+
+    def form(record: Customer, data: QueryDict | None) -> CustomerForm:
+        return CustomerForm(
+            data,
             definitions=definitions,
             owners=owners,
-            customer=customer,
-            initial=initial_from(customer, definitions),
+            customer=record,
+            initial=initial_from(record, definitions),
         )
-        return _form_page(request, form, customer)
-    form = CustomerForm(request.POST, definitions=definitions, owners=owners, customer=customer)
-    if (unsaved := _refused_or_doubtful(request, form, customer)) is not None:
-        return unsaved
-    try:
-        update_customer(
-            actor=user,
-            customer=customer,
-            data=form.to_data(),
-            expected_version=form.cleaned_data.get("version"),
+
+    def save(form: CustomerForm, record: Customer, version: int | None) -> Customer:
+        return update_customer(
+            actor=user, customer=record, data=form.to_data(), expected_version=version
         )
-    except StaleVersion as exc:
-        return _stale_form(request, pk, definitions, owners, exc)
-    except ValidationFailed as exc:
-        # The service set the refused values on this instance; show the stored record.
-        form.add_service_errors(exc)
-        return _form_page(request, form, get_visible(Customer, user, pk), status=422)
-    except NotAllowed:
-        raise PermissionDenied from None
-    return _after_save(request, customer, _("Customer saved."))
 
-
-def _stale_form(
-    request: HttpRequest,
-    pk: int,
-    definitions: list[CustomFieldDefinition],
-    owners: list[Any] | None,
-    exc: StaleVersion,
-) -> HttpResponse:
-    """The form again with what is stored now and the reason; nothing was saved."""
-    current = get_visible(Customer, request.user, pk)
-    form = CustomerForm(
-        definitions=definitions,
-        owners=owners,
-        customer=current,
-        initial=initial_from(current, definitions),
+    return versioned_edit(
+        request,
+        customer,
+        form=form,
+        load=lambda: get_visible(Customer, user, pk),
+        save=save,
+        check=lambda form, record: _validate(user, form, record),
+        ask_first=lambda form, record: _doubtful(request, form, record),
+        show_errors=_service_errors,
+        page=_form_page,
+        saved=lambda saved: _after_save(request, saved, _("Customer saved.")),
     )
-    messages.error(request, exc.message)
-    return _form_page(request, form, current, status=409, stale=True)
 
 
 @login_required

@@ -64,15 +64,21 @@ class _InteractionFields(forms.Form):
         super().__init__(*args, **kwargs)
 
     def base_data(self) -> InteractionData:
+        """The service input of these fields. A field Django refused (or a quick form
+        lacks) is None: left as it is, so a dry run checks only the others."""
         cd = self.cleaned_data
+
+        def text(name: str) -> str | None:
+            return (cd[name] or "") if name in cd else None
+
         minutes = cd.get("duration_minutes")
         return InteractionData(
             direction=cd.get("direction") or None,
             occurred_at=cd.get("occurred_at") or None,
-            subject=cd.get("subject") or "",
-            body=cd.get("body") or "",
+            subject=text("subject"),
+            body=text("body"),
             duration_seconds=minutes * 60 if minutes is not None else None,
-            outcome=cd.get("outcome") or "",
+            outcome=text("outcome"),
         )
 
     def add_service_errors(self, exc: DomainError) -> None:
@@ -162,13 +168,16 @@ class InteractionForm(_InteractionFields):
             raise forms.ValidationError(_("At most %(n)d files at once.") % {"n": MAX_FILES})
         return files
 
-    def to_data(self) -> InteractionData:
+    def to_data(self, *, files: bool = True) -> InteractionData:
+        """The service input; `files=False` leaves the uploads out (a dry run of the
+        service on a form Django refused, where a field it could not read is None)."""
         data = self.base_data()
-        data.channel = self.cleaned_data["channel"]
-        data.files = [
-            FileIn(name=f.name, content=f.read(), content_type=f.content_type or "")
-            for f in self.cleaned_data.get("attachments") or []
-        ]
+        data.channel = self.cleaned_data.get("channel")
+        if files:
+            data.files = [
+                FileIn(name=f.name, content=f.read(), content_type=f.content_type or "")
+                for f in self.cleaned_data.get("attachments") or []
+            ]
         return data
 
 
@@ -188,8 +197,8 @@ class InteractionEditForm(InteractionForm):
         self.fields["occurred_at"].help_text = ""
         self.fields["attachments"].label = _("Add attachments")
 
-    def to_data(self) -> InteractionData:
-        data = super().to_data()
+    def to_data(self, *, files: bool = True) -> InteractionData:
+        data = super().to_data(files=files)
         stored = self.interaction
         shown_at = stored.occurred_at.replace(second=0, microsecond=0)
         if data.occurred_at is not None and data.occurred_at == shown_at:
@@ -249,11 +258,13 @@ class TaskForm(forms.Form):
 
     def to_data(self, *, editing: bool) -> TaskData:
         cd = self.cleaned_data
+        # Also called on a form Django refused (to ask the service about the other fields):
+        # a field it could not read is None, which the service leaves unchanged.
         data = TaskData(
-            title=cd["title"],
+            title=cd.get("title"),
             notes=cd.get("notes") or "",
             due_date=cd.get("due_date"),
-            priority=cd["priority"],
+            priority=cd.get("priority"),
             assignee_id=cd.get("assignee") or None,
             customer_id=cd.get("customer") or None,
         )

@@ -7,13 +7,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from vinculo.core.errors import NotAllowed, StaleVersion, ValidationFailed
+from vinculo.core.edit_page import Stale, versioned_edit
+from vinculo.core.errors import NotAllowed, StaleVersion
 from vinculo.core.history import history_rows
 from vinculo.core.permissions import can, restrict
 from vinculo.timeline import services
@@ -57,10 +58,11 @@ def history_labels() -> dict[str, str]:
 
 def _interaction_page(
     request: HttpRequest,
-    interaction: Interaction,
     form: InteractionEditForm,
+    interaction: Interaction,
     *,
     status: int = 200,
+    stale: Stale | None = None,
 ) -> HttpResponse:
     user: Any = request.user
     context = {
@@ -71,6 +73,7 @@ def _interaction_page(
         "attachments": list(interaction.attachments.all()),
         "can_delete": can(user, "delete", interaction),
         "history": history_rows(interaction, user, extra_labels=history_labels()),
+        "stale": stale,
     }
     return render(request, "timeline/interaction_form.html", context, status=status)
 
@@ -83,37 +86,39 @@ def interaction_edit(request: HttpRequest, pk: int) -> HttpResponse:
     interaction = _interaction_or_404(user, pk)
     if not can(user, "change", interaction):
         raise PermissionDenied
-    if request.method == "GET":
-        form = InteractionEditForm(
-            initial=interaction_initial(interaction), interaction=interaction
+
+    def form(record: Interaction, data: QueryDict | None) -> InteractionEditForm:
+        files = request.FILES if data is not None else None
+        initial = interaction_initial(record)
+        return InteractionEditForm(data, files, initial=initial, interaction=record)
+
+    def update(form: InteractionEditForm, record: Interaction, version: int | None) -> Interaction:
+        return services.update_interaction(
+            actor=user, interaction=record, data=form.to_data(), expected_version=version
         )
-        return _interaction_page(request, interaction, form)
-    form = InteractionEditForm(request.POST, request.FILES, interaction=interaction)
-    if form.is_valid():
-        try:
-            services.update_interaction(
-                actor=user,
-                interaction=interaction,
-                data=form.to_data(),
-                expected_version=form.cleaned_data["version"],
-            )
-        except StaleVersion as exc:
-            current = _visible_interaction(user, pk)
-            if current is None:
-                return _gone(request, interaction.customer_id)
-            messages.error(request, exc.message)
-            fresh = InteractionEditForm(initial=interaction_initial(current), interaction=current)
-            return _interaction_page(request, current, fresh, status=409)
-        except ValidationFailed as exc:
-            form.add_service_errors(exc)
-            # The service set the refused values on this instance; show the stored record.
-            interaction = _interaction_or_404(user, pk)
-        except NotAllowed:
-            raise PermissionDenied from None
-        else:
-            messages.success(request, _("Interaction saved."))
-            return redirect(_entry_url(interaction))
-    return _interaction_page(request, interaction, form, status=422)
+
+    def check(form: InteractionEditForm, record: Interaction) -> object:
+        data = form.to_data(files=False)
+        return services.update_interaction(
+            actor=user, interaction=record, data=data, expected_version=None
+        )
+
+    def saved(saved: Interaction) -> HttpResponse:
+        messages.success(request, _("Interaction saved."))
+        return redirect(_entry_url(saved))
+
+    return versioned_edit(
+        request,
+        interaction,
+        form=form,
+        load=lambda: _visible_interaction(user, pk),
+        save=update,
+        check=check,
+        field_map=InteractionEditForm.field_map,
+        page=_interaction_page,
+        saved=saved,
+        gone=lambda: _gone(request, interaction.customer_id),
+    )
 
 
 @login_required

@@ -37,6 +37,8 @@ SOURCE_MAX = 100
 EXTERNAL_ID_MAX = 200
 # The source of an external id given without one (API callers; docs/api.md).
 DEFAULT_SOURCE = "api"
+# Domain events this app names itself (docs/development/events.md); others are generic.
+LOGGED = "interaction.logged"
 
 
 class ExternalIdConflict(Conflict):
@@ -386,6 +388,7 @@ def record_interaction(
                 actor=actor,
                 save_related=save_related,
                 event_payload={"customer_id": customer.pk, "channel": interaction.channel},
+                event_name=LOGGED,
             )
     except IntegrityError:
         # Two deliveries of the same external event raced: on PostgreSQL the loser's insert

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from vinculo.accounts.queries import StaffMember, staff_for
+from vinculo.core.edit_page import Stale, versioned_edit
 from vinculo.core.errors import NotAllowed, StaleVersion, ValidationFailed
 from vinculo.core.history import history_rows
 from vinculo.core.permissions import can, can_create, restrict
@@ -285,6 +286,7 @@ def _task_page(
     task: Task | None,
     *,
     status: int = 200,
+    stale: Stale | None = None,
 ) -> HttpResponse:
     chosen = None
     value = form["customer"].value()
@@ -297,6 +299,7 @@ def _task_page(
         "customer_choice": chosen,
         "next": _next_url(request, ""),
         "history": history_rows(task, request.user) if task is not None else [],
+        "stale": stale,
     }
     return render(request, "timeline/task_form.html", context, status=status)
 
@@ -353,31 +356,30 @@ def task_edit(request: HttpRequest, pk: int) -> HttpResponse:
     task = _visible_task(user, pk)
     if not can(user, "change", task):
         raise PermissionDenied
-    assignees = _assignees(user, task.assignee_id)
-    if request.method == "GET":
-        return _task_page(request, TaskForm(initial=task_initial(task), assignees=assignees), task)
-    form = TaskForm(request.POST, assignees=assignees)
-    if form.is_valid():
-        try:
-            services.update_task(
-                actor=user,
-                task=task,
-                data=form.to_data(editing=True),
-                expected_version=form.cleaned_data.get("version"),
-            )
-        except StaleVersion as exc:
-            current = _visible_task(user, pk)
-            messages.error(request, exc.message)
-            fresh = TaskForm(initial=task_initial(current), assignees=assignees)
-            return _task_page(request, fresh, current, status=409)
-        except ValidationFailed as exc:
-            form.add_service_errors(exc)
-        except NotAllowed:
-            raise PermissionDenied from None
-        else:
-            messages.success(request, _("Task saved."))
-            return redirect(_next_url(request, reverse("timeline:my_tasks")))
-    return _task_page(request, form, task, status=422)
+
+    def form(record: Task, data: QueryDict | None) -> TaskForm:
+        # The stored assignee is a choice even if the user could not give tasks to them.
+        assignees = _assignees(user, record.assignee_id)
+        return TaskForm(data, initial=task_initial(record), assignees=assignees)
+
+    def save(form: TaskForm, record: Task, version: int | None) -> Task:
+        data = form.to_data(editing=True)
+        return services.update_task(actor=user, task=record, data=data, expected_version=version)
+
+    def saved(_task: Task) -> HttpResponse:
+        messages.success(request, _("Task saved."))
+        return redirect(_next_url(request, reverse("timeline:my_tasks")))
+
+    return versioned_edit(
+        request,
+        task,
+        form=form,
+        load=lambda: _visible_task(user, pk),
+        save=save,
+        check=lambda form, record: save(form, record, None),
+        page=_task_page,
+        saved=saved,
+    )
 
 
 @login_required

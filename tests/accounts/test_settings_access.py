@@ -27,6 +27,7 @@ def targets(owner, team):
         "customers:custom_fields": [],
         "customers:custom_field_create": [],
         "customers:custom_field_edit": [field.pk],
+        "pages:outbox": [],
     }
 
 
@@ -44,6 +45,7 @@ PAGES = [
     "customers:custom_fields",
     "customers:custom_field_create",
     "customers:custom_field_edit",
+    "pages:outbox",
 ]
 
 

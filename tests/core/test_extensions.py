@@ -23,7 +23,13 @@ def test_every_app_registers_through_its_extensions_module(db):
     assert {(CUSTOMER, "figures"), (CUSTOMER, "tasks"), (CUSTOMER, "timeline")} <= keys
     assert {w.key for w in ext.WIDGETS.all()} >= {"due_tasks", "recent_activity", "getting_started"}
     assert [g.key for g in ext.SEARCH_GROUPS.all()][:1] == ["customers"]
-    assert [s.key for s in ext.SETTINGS_SECTIONS.all()] == ["users", "teams", "roles", "fields"]
+    assert [s.key for s in ext.SETTINGS_SECTIONS.all()] == [
+        "users",
+        "teams",
+        "roles",
+        "fields",
+        "outbox",
+    ]
     assert [c.key for c in ext.CHECKLIST.all()] == [
         "users",
         "custom_fields",

@@ -128,3 +128,17 @@ def test_django_validation_codes_become_api_codes():
         "line1": ["too_long"],
         "region": ["invalid"],
     }
+
+
+def test_a_custom_date_outside_the_years_has_the_schemas_code(client, owner):
+    from vinculo.customers.models import CustomFieldDefinition
+
+    CustomFieldDefinition.objects.create(key="contract", label="Contract", field_type="date")
+    body = {"name": "Ana", "stage": "lead", "birth_date": "1850-01-01"}
+    response = post(client, owner, "/api/v1/customers", body)
+    assert codes(response) == {"birth_date": "out_of_range"}
+    body = {"name": "Ana", "stage": "lead", "custom": {"contract": "1850-01-01"}}
+    response = post(client, owner, "/api/v1/customers", body)
+    assert codes(response) == {"custom.contract": "out_of_range"}
+    messages = {e["field"]: e["message"] for e in response.json()["errors"]}
+    assert messages == {"custom.contract": "Enter a date between the years 1900 and 2200."}

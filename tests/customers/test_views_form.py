@@ -392,3 +392,53 @@ def test_customers_the_user_cannot_see_are_never_listed_as_duplicates(client, ow
     client.force_login(owner)
     response = client.post(CREATE, post_data(email_0="shared@example.com"))
     assert response.status_code == 302
+
+
+# --- dates within the years the API takes (core.dates) ----------------------------------
+
+YEARS = "Enter a date between the years 1900 and 2200."
+
+
+@pytest.mark.parametrize("birth_date", ["1899-12-31", "0202-05-17", "2201-01-01"])
+def test_a_birth_date_outside_the_years_is_refused(client, owner, birth_date):
+    client.force_login(owner)
+    page = client.get(CREATE).content.decode()
+    assert 'type="date"' in page and 'min="1900-01-01"' in page and 'max="2200-12-31"' in page
+    response = client.post(CREATE, post_data(birth_date=birth_date))
+    assert response.status_code == 422
+    assert response.context["form"].errors["birth_date"] == [YEARS]
+    assert YEARS in response.content.decode()
+    assert not Customer.objects.exists()
+
+
+def test_the_years_bounds_themselves_are_taken(client, owner):
+    client.force_login(owner)
+    for birth_date in ("1900-01-01", "2200-12-31"):
+        response = client.post(CREATE, post_data(name=f"Born {birth_date}", birth_date=birth_date))
+        assert response.status_code == 302
+    assert sorted(str(c.birth_date) for c in Customer.objects.all()) == [
+        "1900-01-01",
+        "2200-12-31",
+    ]
+
+
+def test_an_edit_keeps_the_stored_birth_date_when_the_new_one_is_out_of_range(client, owner):
+    customer = make_customer(owner, name="Ana")
+    client.force_login(owner)
+    data = current_form(client, customer)
+    response = client.post(edit_url(customer), {**data, "birth_date": "1850-01-01"})
+    assert response.status_code == 422
+    assert response.context["form"].errors["birth_date"] == [YEARS]
+    customer.refresh_from_db()
+    assert customer.birth_date is None and customer.version == 1
+
+
+def test_a_custom_date_outside_the_years_is_refused(client, owner):
+    CustomFieldDefinition.objects.create(key="contract", label="Contract", field_type="date")
+    client.force_login(owner)
+    response = client.post(CREATE, post_data(cf_contract="3000-01-01"))
+    assert response.status_code == 422
+    assert response.context["form"].errors["cf_contract"] == [YEARS]
+    response = client.post(CREATE, post_data(cf_contract="2030-01-01"))
+    assert response.status_code == 302
+    assert Customer.objects.get().custom_data == {"contract": "2030-01-01"}

@@ -327,6 +327,7 @@ def test_edit_racing_a_delete_goes_back_to_the_customer(client, owner, call, mon
         ({"channel": "pigeon"}, "channel", "Select a valid choice."),
         ({"occurred_at": ""}, "occurred_at", "This field is required."),
         ({"occurred_at": "2099-01-01T10:00"}, "occurred_at", "too far in the future"),
+        ({"occurred_at": "1899-12-31T23:00"}, "occurred_at", "between the years 1900 and 2200"),
     ],
 )
 def test_invalid_input_shows_field_errors_and_keeps_the_database(

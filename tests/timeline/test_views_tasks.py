@@ -340,3 +340,26 @@ def test_edit_page_shows_the_task_history_readably(client, owner, outsider, admi
 def test_new_task_page_has_no_history(client, owner):
     client.force_login(owner)
     assert 'id="history"' not in client.get("/tasks/new/").content.decode()
+
+
+@pytest.mark.parametrize("due_date", ["1899-12-31", "2201-01-01", "0026-03-01"])
+def test_a_due_date_outside_the_years_is_refused_as_the_api_does(client, owner, due_date):
+    client.force_login(owner)
+    page = client.get("/tasks/new/").content.decode()
+    assert 'min="1900-01-01"' in page and 'max="2200-12-31"' in page
+    response = client.post(
+        "/tasks/new/", {"title": "Renew", "priority": "normal", "due_date": due_date}
+    )
+    assert response.status_code == 422
+    message = "Enter a date between the years 1900 and 2200."
+    assert response.context["form"].errors["due_date"] == [message]
+    assert message in response.content.decode()
+    assert not Task.objects.exists()
+    task = make_task(owner, title="Call Ana")
+    response = client.post(
+        f"/tasks/{task.pk}/edit/",
+        {"title": "Call Ana", "version": "1", "priority": "normal", "due_date": due_date},
+    )
+    assert response.status_code == 422
+    assert response.context["form"].errors["due_date"] == [message]
+    assert Task.objects.get(pk=task.pk).version == 1

@@ -45,6 +45,7 @@ _DJANGO_CODES = {
     "invalid_choice": "invalid_choice",
     "max_value": "out_of_range",
     "min_value": "out_of_range",
+    "out_of_range": "out_of_range",  # core.dates.validate_year_range
 }
 
 

@@ -168,7 +168,13 @@ class OutboxDelivery(models.Model):
                 fields=["status", "id"],
                 name="outbox_delivery_open_idx",
                 condition=~models.Q(status="done"),
-            )
+            ),
+            # Each consumer's failing and failed deliveries (the settings page's summary).
+            models.Index(
+                fields=["consumer", "status"],
+                name="outbox_delivery_consumer_idx",
+                condition=~models.Q(status="done"),
+            ),
         ]
 
     def __str__(self) -> str:

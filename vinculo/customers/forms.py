@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from vinculo.core import dates
 from vinculo.core.errors import DomainError, ValidationFailed
 from vinculo.core.tagging.forms import add_custom_fields, custom_initial, custom_values
 from vinculo.core.web import add_domain_errors
@@ -51,10 +52,6 @@ def set_choices(field: forms.Field, choices: list[tuple[Any, Any]]) -> None:
     cast(forms.ChoiceField, field).choices = choices
 
 
-def _date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
 class CustomerForm(forms.Form):
     """Create or edit one customer, with repeated rows for emails, phones, socials, addresses
     and one field per active custom field definition."""
@@ -65,7 +62,7 @@ class CustomerForm(forms.Form):
     # Chosen through the search-powered chooser (radio buttons), never a <select> of all rows.
     organization = forms.IntegerField(required=False, widget=forms.HiddenInput)
     job_title = forms.CharField(label=_("Job title"), max_length=120, required=False)
-    birth_date = forms.DateField(label=_("Birth date"), required=False, widget=_date_input())
+    birth_date = dates.DateField(label=_("Birth date"), required=False)
     stage = forms.ChoiceField(label=_("Lifecycle stage"), choices=Customer.Stage.choices)
     source = forms.ChoiceField(label=_("Source"), required=False)
     owner = forms.TypedChoiceField(label=_("Owner"), coerce=int, required=False)

@@ -1,5 +1,6 @@
 """The getting-started checklist: a home-page widget made of the steps apps register
-(core.extensions.register_checklist_item)."""
+(core.extensions.register_checklist_item); and the kernel's settings section of event
+deliveries (pages/outbox_views.py)."""
 
 from __future__ import annotations
 
@@ -29,5 +30,18 @@ ext.register_widget(
         order=10,
         region="side",
         dismissible=True,
+    )
+)
+
+ext.register_settings_section(
+    ext.SettingsSection(
+        key="outbox",
+        title=_("Event deliveries"),
+        description=_(
+            "What each event consumer has delivered, what is failing, and the deliveries "
+            "that gave up: retry them once the cause is fixed, or discard them."
+        ),
+        url_name="pages:outbox",
+        order=90,
     )
 )

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from vinculo.core import dates
 from vinculo.core.errors import DomainError
 from vinculo.core.web import add_domain_errors
 from vinculo.customers.forms import set_choices
@@ -32,10 +33,6 @@ def _blank(choices: Any) -> list[tuple[str, Any]]:
     return [("", "—"), *list(choices)]
 
 
-def _datetime_input() -> forms.DateTimeInput:
-    return forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-
-
 class _InteractionFields(forms.Form):
     subject = forms.CharField(label=_("Subject"), max_length=200, required=False)
     body = forms.CharField(
@@ -50,11 +47,8 @@ class _InteractionFields(forms.Form):
     outcome = forms.ChoiceField(
         label=_("Outcome"), choices=_blank(Interaction.Outcome.choices), required=False
     )
-    occurred_at = forms.DateTimeField(
-        label=_("When"),
-        required=False,
-        widget=_datetime_input(),
-        help_text=_("Leave empty for now."),
+    occurred_at = dates.DateTimeField(
+        label=_("When"), required=False, help_text=_("Leave empty for now.")
     )
 
     field_map = {"duration_seconds": "duration_minutes", "files": "attachments"}
@@ -237,11 +231,7 @@ class TaskForm(forms.Form):
 
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
     title = forms.CharField(label=_("Title"), max_length=200)
-    due_date = forms.DateField(
-        label=_("Due date"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
+    due_date = dates.DateField(label=_("Due date"), required=False)
     priority = forms.ChoiceField(
         label=_("Priority"), choices=Task.Priority.choices, initial=Task.Priority.NORMAL
     )

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from vinculo.core import dates
 from vinculo.core.errors import DomainError, ValidationFailed, message_code
 
 if TYPE_CHECKING:
@@ -177,10 +178,7 @@ def translate_error(err: Mapping[str, Any]) -> tuple[str, str]:
     if kind.startswith("bool_"):
         return "invalid_type", _("Enter true or false.")
     if kind == "year_out_of_range":
-        return "out_of_range", _("Enter a date between the years %(low)d and %(high)d.") % {
-            "low": ctx.get("low", 0),
-            "high": ctx.get("high", 0),
-        }
+        return dates.CODE, dates.year_range_message()
     if kind.startswith(("datetime_", "timezone_")):
         return "invalid_type", _("Enter a valid date/time.")
     if kind.startswith("date_"):

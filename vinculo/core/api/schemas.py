@@ -12,6 +12,7 @@ from ninja import Schema
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, Strict, create_model
 from pydantic_core import PydanticCustomError
 
+from vinculo.core.dates import YEAR_MAX, YEAR_MIN, in_year_range
 from vinculo.core.pagination import Page
 
 MAX_ID = 2**63 - 1
@@ -44,9 +45,7 @@ _TIME = r"[Tt ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?([Zz]|[+-]([01]\d|2
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}" + _TIME)
 
-# Years a date or datetime may have. Outside them a value is a typo or a probe, and the far
-# past has odd historical offsets (São Paulo was UTC-03:06:28 until 1914) that surprise.
-YEAR_MIN, YEAR_MAX = 1900, 2200
+# Years a date or datetime may have: the same bounds as page forms (core.dates).
 # The same rules as patterns in the description, for clients that validate against it (and
 # for the fuzzer): years 1900–2200, real calendar days (29 February in leap years only).
 _LEAP = r"(19|20|21)(0[48]|[2468][048]|[13579][26])|2000"
@@ -74,7 +73,7 @@ def _iso_text(pattern: re.Pattern[str], error_type: str) -> BeforeValidator:
 
 
 def _in_year_range(value: dt.date) -> dt.date:
-    if not YEAR_MIN <= value.year <= YEAR_MAX:
+    if not in_year_range(value):
         raise PydanticCustomError(
             "year_out_of_range",
             "Enter a date between the years {low} and {high}",

@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from vinculo.core import dates
 from vinculo.core.tagging.filters import CUSTOM_PREFIX
 from vinculo.core.tagging.models import CustomFieldDefinition
 
@@ -27,10 +28,7 @@ def custom_form_field(definition: CustomFieldDefinition) -> forms.Field:
     types = CustomFieldDefinition.FieldType
     field: forms.Field
     if definition.field_type == types.DATE:
-        field = forms.DateField(
-            required=False,
-            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        )
+        field = dates.DateField(required=False)
     elif definition.field_type == types.CHOICE:
         field = forms.ChoiceField(
             required=False, choices=_blank([(c, c) for c in definition.choices])

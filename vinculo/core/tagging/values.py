@@ -11,7 +11,9 @@ from django.db import models
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from vinculo.core.errors import FieldErrors
+from vinculo.core.dates import CODE as YEAR_CODE
+from vinculo.core.dates import in_year_range, year_range_message
+from vinculo.core.errors import FieldErrors, FieldMessage, field_message
 from vinculo.core.money import CENT, format_money, format_number, parse_amount
 from vinculo.core.tagging.models import CustomFieldDefinition, Tag
 from vinculo.core.text import fold
@@ -68,11 +70,15 @@ def clean_value(definition: CustomFieldDefinition, value: Any) -> Any:
         return int(number) if number == number.to_integral_value() else float(number)
     if kind == types.DATE:
         if isinstance(value, dt.date):
-            return value.isoformat()
-        try:
-            return dt.date.fromisoformat(str(value).strip()).isoformat()
-        except ValueError:
-            raise ValueError(_("Enter a valid date (YYYY-MM-DD).")) from None
+            day = value
+        else:
+            try:
+                day = dt.date.fromisoformat(str(value).strip())
+            except ValueError:
+                raise ValueError(_("Enter a valid date (YYYY-MM-DD).")) from None
+        if not in_year_range(day):
+            raise ValueError(FieldMessage(year_range_message(), YEAR_CODE))
+        return day.isoformat()
     if kind == types.CHOICE:
         text = str(value).strip()
         if text not in definition.choices:
@@ -140,7 +146,7 @@ def clean_custom_data(
         try:
             clean[key] = clean_value(definition, value)
         except ValueError as exc:
-            errors[f"custom.{key}"] = [str(exc)]
+            errors[f"custom.{key}"] = [field_message(exc.args[0] if exc.args else exc)]
     for key, definition in definitions.items():
         if definition.required and _empty(clean.get(key)) and f"custom.{key}" not in errors:
             errors[f"custom.{key}"] = [_("This field is required.")]

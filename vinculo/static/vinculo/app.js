@@ -27,11 +27,15 @@
       target.form.submit();
     }
   });
-  // <form data-confirm="Question?">: ask before submitting.
+  // <form data-confirm="Question?"> (or a submit button with it): ask before submitting.
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (form instanceof HTMLFormElement && form.dataset.confirm !== undefined &&
-        !window.confirm(form.dataset.confirm)) {
+    var button = event.submitter;
+    var question = button instanceof HTMLElement && button.dataset.confirm !== undefined
+      ? button.dataset.confirm
+      : (form instanceof HTMLFormElement ? form.dataset.confirm : undefined);
+    if (form instanceof HTMLFormElement && question !== undefined &&
+        !window.confirm(question)) {
       event.preventDefault();
       event.stopImmediatePropagation();
     }

@@ -6,13 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
-from django.db.models import Min, QuerySet
 from django.utils import timezone
-from django.utils.module_loading import autodiscover_modules
 
-from vinculo.core import events
-from vinculo.core.models import JobLock, OutboxDelivery, OutboxEvent
+from vinculo.core import outbox
+from vinculo.core.counts import Total
+from vinculo.core.models import JobLock, OutboxDelivery
 
 OPEN = (OutboxDelivery.Status.RETRY, OutboxDelivery.Status.FAILED)
 
@@ -39,21 +37,21 @@ class Command(BaseCommand):
 
     def _status(self, options: dict[str, Any]) -> None:
         now = timezone.now()
-        pending = OutboxEvent.objects.filter(processed_at__isnull=True)
-        oldest = pending.aggregate(at=Min("created_at"))["at"]
-        counts = {
-            "pending events": pending.count(),
-            "  due now": pending.filter(available_at__lte=now).count(),
-            "deliveries failing (will retry)": _open(OutboxDelivery.Status.RETRY).count(),
-            "deliveries failed (wait for an operator)": _open(OutboxDelivery.Status.FAILED).count(),
-        }
-        for label, value in counts.items():
-            self.stdout.write(f"{label}: {value}")
-        if oldest is not None:
-            self.stdout.write(f"oldest pending event: {int((now - oldest).total_seconds())} s old")
-        autodiscover_modules("jobs")  # where apps register their consumers
-        consumers = sorted(r.key for r in events.registered())
-        self.stdout.write(f"consumers in this process: {', '.join(consumers) or '(none)'}")
+        state = outbox.summary(consumers=outbox.consumers_with_open_deliveries())
+        self.stdout.write(f"pending events: {_shown(state.pending)}")
+        self.stdout.write(f"  due now: {_shown(state.due)}")
+        if state.oldest_pending_at is not None:
+            age = int((now - state.oldest_pending_at).total_seconds())
+            self.stdout.write(f"oldest pending event: {age} s old")
+        for c in state.consumers:
+            note = "" if c.registered else " (not registered in this process)"
+            self.stdout.write(
+                f"consumer {c.key}{note}: {_shown(c.delivered)} delivered, "
+                f"{_shown(c.retrying)} failing (will retry), "
+                f"{_shown(c.failed)} failed (wait for an operator)"
+            )
+        if not state.consumers:
+            self.stdout.write("consumers in this process: (none)")
         for lock in JobLock.objects.order_by("name"):
             self.stdout.write(f"job lock {lock.name}: held until {lock.expires_at.isoformat()}")
 
@@ -76,34 +74,26 @@ class Command(BaseCommand):
         if not found:
             self.stdout.write("No failed deliveries.")
 
-    def _selected(self, options: dict[str, Any]) -> QuerySet[OutboxDelivery]:
+    def _selection(self, options: dict[str, Any]) -> dict[str, Any]:
         if not (options["consumer"] or options["event"] or options["all"]):
             raise CommandError("Say which: --consumer KEY, --event ID or --all.")
-        rows = OutboxDelivery.objects.filter(status=OutboxDelivery.Status.FAILED)
-        if options["consumer"]:
-            rows = rows.filter(consumer=options["consumer"])
-        if options["event"]:
-            rows = rows.filter(event_id=options["event"])
-        return rows
+        return {
+            "consumer": options["consumer"] or "",
+            "event_id": options["event"],
+            "everything": bool(options["all"]),
+        }
 
     def _retry(self, options: dict[str, Any]) -> None:
-        now = timezone.now()
-        with transaction.atomic():
-            rows = self._selected(options)
-            event_ids = list(rows.values_list("event_id", flat=True).distinct())
-            count = rows.update(
-                status=OutboxDelivery.Status.RETRY, attempts=0, next_attempt_at=now, updated_at=now
-            )
-            OutboxEvent.objects.filter(pk__in=event_ids).update(processed_at=None, available_at=now)
+        done = outbox.retry_failed(**self._selection(options))
         self.stdout.write(
-            f"{count} deliveries of {len(event_ids)} events will be retried on the next "
+            f"{done.deliveries} deliveries of {done.events} events will be retried on the next "
             "dispatch (every minute)."
         )
 
     def _discard(self, options: dict[str, Any]) -> None:
-        count = self._selected(options).delete()[0]
+        count = outbox.discard_failed(**self._selection(options))
         self.stdout.write(f"{count} failed deliveries discarded.")
 
 
-def _open(status: str) -> QuerySet[OutboxDelivery]:
-    return OutboxDelivery.objects.filter(status=status)
+def _shown(total: Total) -> str:
+    return f"more than {total.value}" if total.is_lower_bound else str(total.value)

@@ -109,9 +109,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = None
     DATABASES["default"]["OPTIONS"] = {
         # WAL + IMMEDIATE transactions: concurrent writers wait instead of failing "locked".
-    # mmap_size: reads come straight from the OS page cache instead of a read() and a copy
-    # per page; at 1M customers (a 3 GB file) 2 GB mapped cut the CPU of a cold customer
-    # page by about 15 % (bench/RESULTS.md). The mapping costs address space, not memory.
+        # mmap_size: reads come straight from the OS page cache instead of a read() and a copy
+        # per page; at 1M customers (a 3 GB file) 2 GB mapped cut the CPU of a cold customer
+        # page by about 15 % (bench/RESULTS.md). The mapping costs address space, not memory.
         "init_command": (
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;"
             " PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA mmap_size=2147418112;"

@@ -238,3 +238,28 @@ def test_typed_values_read_as_the_page_shows_them():
         "Due": "Jan. 6, 2025",
         "Upload": "quote.pdf",
     }
+
+
+class LooseNoteForm(NoteForm):
+    """A form whose version is optional, as some edit forms declare it."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+
+def test_a_post_without_a_version_never_overwrites_and_is_answered_as_stale():
+    saved: list[int | None] = []
+
+    def save(form: NoteForm, note: Note, version: int | None) -> Note:
+        saved.append(version)
+        return note
+
+    page = Page()
+    response = edit(
+        post(title="Blind", color="red"),
+        Note("Old", "red"),
+        page,
+        save=save,
+        form=lambda note, data: LooseNoteForm(data, initial={"title": note.title}),
+    )
+    assert response.status_code == 409 and saved == []
+    assert page.shown is not None and page.shown.stale is not None

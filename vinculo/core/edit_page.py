@@ -144,7 +144,12 @@ def versioned_edit(
     if ask_first is not None and (question := ask_first(posted, record)) is not None:
         return question
     try:
-        result = save(posted, record, posted.cleaned_data.get("version"))
+        version = posted.cleaned_data.get("version")
+        if version is None and "version" in posted.fields:
+            # A POST that does not say which version it edits (a hand-made request, a page
+            # from before the field existed) could overwrite a change it never saw.
+            raise StaleVersion()
+        result = save(posted, record, version)
     except StaleVersion as exc:
         stored = load()
         if stored is None:

@@ -72,6 +72,8 @@ def parse_custom_filters(
 ) -> list[tuple[str, str, Any]]:
     """(key, op, value) for every non-empty `cf_<key>[__gte|__lte]` parameter naming an
     active custom field of `model`; problems go to `errors` under the parameter's name."""
+    if not any(name.startswith(CUSTOM_PREFIX) for name in params):
+        return []  # most lists filter on no custom field: no need to read the definitions
     definitions = {d.key: d for d in definitions_for(model)}
     found: list[tuple[str, str, Any]] = []
     for name in params:

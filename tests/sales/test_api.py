@@ -163,3 +163,20 @@ def test_groups_list_and_create(client, manager):
         ("Tools", 0),
         ("Power", 1),
     ]
+
+
+def test_group_move_cycle_and_delete_conflict(client, manager):
+    top = make_group(manager, "Top")
+    sub = make_group(manager, "Sub", parent=top)
+    make_product(manager, group=sub)
+    h = auth(manager)
+    cycle = patch(client, f"{GROUPS}/{top.pk}", {"parent": sub.pk}, HTTP_IF_MATCH='"1"', **h)
+    assert cycle.status_code == 422 and codes(cycle) == {"parent": "cycle"}
+    busy = client.delete(f"{GROUPS}/{top.pk}", HTTP_IF_MATCH='"1"', **h)
+    assert busy.status_code == 409 and busy.json()["code"] == "group_not_empty"
+    moved = patch(client, f"{GROUPS}/{sub.pk}", {"parent": None}, HTTP_IF_MATCH='"1"', **h)
+    assert moved.status_code == 200 and moved.json()["parent"] is None
+    assert moved.json()["depth"] == 0 and moved["ETag"] == '"2"'
+    stale = client.delete(f"{GROUPS}/{top.pk}", HTTP_IF_MATCH='"7"', **h)
+    assert stale.status_code == 412
+    assert client.delete(f"{GROUPS}/{top.pk}", HTTP_IF_MATCH='"1"', **h).status_code == 204

@@ -248,6 +248,13 @@ class GroupList(Schema):
     items: list[GroupOut]
 
 
+def _depth(group: ProductGroup) -> int:
+    depth, parent = 0, group.parent
+    while parent is not None:
+        depth, parent = depth + 1, parent.parent
+    return depth
+
+
 def _group_dict(group: ProductGroup, depth: int) -> dict[str, Any]:
     return {
         "id": group.pk,
@@ -277,9 +284,60 @@ def create_group(request: ApiRequest, payload: GroupIn, response: HttpResponse) 
     """Needs the catalogue capability; names are unique among a parent's subgroups."""
     group = services.create_group(actor=request.auth, name=payload.name, parent_id=payload.parent)
     set_etag(response, group)
-    depth = 0
-    parent = group.parent
-    while parent is not None:
-        depth += 1
-        parent = parent.parent
-    return _group_dict(group, depth)
+    return _group_dict(group, _depth(group))
+
+
+class GroupPatch(StrictSchema):
+    """Rename and/or move; `parent` null moves the group to the top level."""
+
+    name: str | None = omittable(max_length=services.GROUP_NAME_MAX * 2)
+    parent: Id | None = Field(None, description="Id of the new parent group; null: top level")
+
+
+def _load_group(user: Any, pk: int) -> ProductGroup:
+    group = ProductGroup.objects.visible_to(user).filter(pk=pk).first()
+    if group is None:
+        raise Http404
+    return group
+
+
+@router.patch(
+    "/product-groups/{id}",
+    response=GroupOut,
+    tags=["product groups"],
+    summary="Rename or move a product group",
+    openapi_extra=IF_MATCH_DOC,
+)
+def patch_group(
+    request: ApiRequest, id: Id, payload: GroupPatch, response: HttpResponse
+) -> dict[str, Any]:
+    """Refuses a move inside the group itself or its subgroups (422, code `cycle`)."""
+    user = request.auth
+    group = _load_group(user, id)
+    version = expected_version(request)
+    if "name" in payload.model_fields_set and payload.name is None:
+        raise ValidationFailed(errors={"name": [_("This field cannot be null.")]})
+    services.update_group(
+        actor=user,
+        group=group,
+        expected_version=version,
+        name=payload.name,
+        parent_id=payload.parent,
+        move="parent" in payload.model_fields_set,
+    )
+    set_etag(response, group)
+    return _group_dict(group, _depth(group))
+
+
+@router.delete(
+    "/product-groups/{id}",
+    response={204: None},
+    tags=["product groups"],
+    summary="Delete an empty product group",
+    openapi_extra=IF_MATCH_DOC,
+)
+def delete_group(request: ApiRequest, id: Id) -> None:
+    """A group holding products or subgroups is kept: 409, code `group_not_empty`."""
+    user = request.auth
+    group = _load_group(user, id)
+    services.delete_group(actor=user, group=group, expected_version=expected_version(request))

@@ -174,3 +174,15 @@ def test_a_group_with_products_or_subgroups_is_not_deleted(manager):
     empty = make_group(manager, "Empty")
     services.delete_group(actor=manager, group=empty, expected_version=1)
     assert set(ProductGroup.objects.values_list("name", flat=True)) == {"Top", "Sub"}
+
+
+def test_granting_the_capability_to_a_role_lets_it_keep_the_catalogue(admin, owner):
+    from vinculo.accounts.models import Role
+    from vinculo.accounts.services import update_role
+
+    with pytest.raises(NotAllowed):
+        make_product(owner)
+    role = Role.objects.get(code=Role.SALES)
+    update_role(actor=admin, role=role, expected_version=role.version, can_manage_catalogue=True)
+    owner.refresh_from_db()
+    assert make_product(owner, sku="S-1").sku == "S-1"

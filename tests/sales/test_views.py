@@ -61,7 +61,7 @@ def test_create_and_edit_a_product(client, manager):
     group = make_group(manager, "Tools")
     client.force_login(manager)
     created = client.post(
-        "/products/new/", _form(sku=" ab-1 ", name="Saw", group=group.pk, list_price="12,50")
+        "/products/new/", _form(sku=" ab-1 ", name="Saw", group=group.pk, list_price="12.50")
     )
     assert created.status_code == 302, created.content.decode()
     product = Product.objects.get()
@@ -76,6 +76,18 @@ def test_create_and_edit_a_product(client, manager):
     product.refresh_from_db()
     assert product.name == "Saw XL" and product.unit_cost == Decimal("7.00")
     assert product.version == 2 and sorted(t.name for t in product.tags.all()) == ["a", "b"]
+
+
+def test_amounts_typed_in_the_users_language(client, manager):
+    client.force_login(manager)
+    response = client.post(
+        "/products/new/",
+        _form(list_price="1.234,50", unit_cost="R$ 999,9"),
+        HTTP_ACCEPT_LANGUAGE="pt-br",
+    )
+    assert response.status_code == 302, response.content.decode()
+    product = Product.objects.get()
+    assert product.list_price == Decimal("1234.50") and product.unit_cost == Decimal("999.90")
 
 
 def test_form_and_service_errors_show_together(client, manager):

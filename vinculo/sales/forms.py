@@ -8,11 +8,24 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from vinculo.core.money import parse_amount
 from vinculo.core.tagging.forms import TagsField, add_custom_fields, custom_initial, custom_values
 from vinculo.core.tagging.forms import tags_initial as _tags_initial
 from vinculo.core.tagging.values import definitions_for
 from vinculo.sales.models import Product, ProductGroup
 from vinculo.sales.services import GROUP_NAME_MAX, NAME_MAX, ProductData
+
+
+def _amount(text: str | None) -> str:
+    """An amount as a person types it ("1.234,50" in pt-BR) as the service reads it; text
+    that is no number goes on unchanged, for the service to refuse."""
+    text = (text or "").strip()
+    if not text:
+        return ""
+    try:
+        return str(parse_amount(text))
+    except ValueError:
+        return text
 
 
 def group_choices(tree: list[tuple[ProductGroup, int]]) -> list[tuple[Any, str]]:
@@ -49,7 +62,7 @@ class ProductForm(forms.Form):
             sku=cd.get("sku"),
             name=cd.get("name"),
             kind=cd.get("kind"),
-            list_price=(cd.get("list_price") or "").replace(",", ".") or None,
+            list_price=_amount(cd.get("list_price")) or None,
             currency=cd.get("currency"),
             active=cd.get("active") if "active" not in self.errors else None,
             tags=cd.get("tags") if "tags" not in self.errors else None,
@@ -60,7 +73,7 @@ class ProductForm(forms.Form):
             else:
                 data.clear_group = True
         if "unit_cost" not in self.errors:
-            cost = (cd.get("unit_cost") or "").strip().replace(",", ".")
+            cost = _amount(cd.get("unit_cost"))
             if cost:
                 data.unit_cost = cost
             else:

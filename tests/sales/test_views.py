@@ -76,6 +76,9 @@ def test_create_and_edit_a_product(client, manager):
     product.refresh_from_db()
     assert product.name == "Saw XL" and product.unit_cost == Decimal("7.00")
     assert product.version == 2 and sorted(t.name for t in product.tags.all()) == ["a", "b"]
+    history = client.get(f"/products/{product.pk}/edit/").content.decode()
+    section = history.split('id="history"')[1]
+    assert "<code>Saw</code> → <code>Saw XL</code>" in section  # History lists the rename
 
 
 def test_amounts_typed_in_the_users_language(client, manager):

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from vinculo.core.edit_page import Stale, versioned_edit
 from vinculo.core.errors import DomainError, NotAllowed, StaleVersion, ValidationFailed
+from vinculo.core.history import history_rows
 from vinculo.core.permissions import can, can_create
 from vinculo.core.tagging.values import definitions_for, tag_names_of
 from vinculo.core.web import (
@@ -71,7 +72,13 @@ def _product_page(
     status: int = 200,
     stale: Stale | None = None,
 ) -> HttpResponse:
-    context = {"nav": "products", "form": form, "product": product, "stale": stale}
+    context = {
+        "nav": "products",
+        "form": form,
+        "product": product,
+        "stale": stale,
+        "history": history_rows(product, request.user) if product is not None else [],
+    }
     return render_page(request, "sales/product_form.html", context, status=status)
 
 

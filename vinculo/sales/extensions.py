@@ -1,5 +1,5 @@
 """The catalogue's places in shared pages (found by vinculo.core.extensions): the products
-group of global search."""
+group of global search and the product fields settings section."""
 
 from __future__ import annotations
 
@@ -36,5 +36,15 @@ ext.register_search_group(
         page_template="sales/_search_table.html",
         order=30,
         more_url=more_url,
+    )
+)
+
+ext.register_settings_section(
+    ext.SettingsSection(
+        key="product_fields",
+        title=_("Product fields"),
+        description=_("Extra fields on products and services: text, numbers, dates, choices."),
+        url_name="sales:custom_fields",
+        order=45,
     )
 )

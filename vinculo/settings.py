@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "vinculo.accounts",
     "vinculo.customers",
     "vinculo.timeline",
+    "vinculo.sales",
     "vinculo.pages",
     "vinculo.demo",
 ]

@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("vinculo.pages.urls")),
     path("", include("vinculo.customers.urls")),
     path("", include("vinculo.timeline.urls")),
+    path("", include("vinculo.sales.urls")),
 ]

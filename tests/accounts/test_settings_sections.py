@@ -23,6 +23,7 @@ def test_hub_links_every_registered_section_in_order(client, admin):
         reverse("accounts:teams"),
         reverse("accounts:roles"),
         reverse("customers:custom_fields"),  # registered by the customers app
+        reverse("sales:custom_fields"),  # the products' fields, registered by sales
         reverse("pages:outbox"),  # the kernel's event deliveries, registered by pages
     ]
     assert "Extra fields on customers" in html

@@ -17,7 +17,13 @@ def _role_data(role: Role, **changes):
         "write_scope": role.write_scope,
         "version": role.version,
     }
-    for flag in ("can_log_on_readable", "can_reassign", "can_use_analytics", "can_manage_settings"):
+    for flag in (
+        "can_log_on_readable",
+        "can_reassign",
+        "can_use_analytics",
+        "can_manage_settings",
+        "can_manage_catalogue",
+    ):
         if getattr(role, flag):
             data[flag] = "on"
     data.update(changes)

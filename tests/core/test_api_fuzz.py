@@ -31,6 +31,7 @@ from schemathesis.config import SchemathesisConfig
 
 from tests.accounts.factories import make_team, make_token, make_user
 from tests.customers.factories import make_customer
+from tests.sales.factories import make_group, make_product
 from tests.timeline.factories import make_interaction, make_task
 from vinculo.core.api.schemas import MAX_ID
 from vinculo.core.api.site import VinculoAPI
@@ -150,6 +151,13 @@ def _world(caller_role: str) -> World:
         make_task(outsider),
     ]
     attachments = [a.pk for i in interactions for a in i.attachments.all()]
+    manager = make_user("manager", team=team)
+    top = make_group(manager, "Tools")
+    groups = [top, make_group(manager, "Power", parent=top), make_group(manager, "Empty")]
+    products = [
+        make_product(manager, sku="DR-1", group=groups[1], tags=["power"]),
+        make_product(manager, sku="SV-1", kind="service", unit_cost="5"),
+    ]
     users = [owner.pk, teammate.pk, outsider.pk, caller.pk]
     return World(
         caller,
@@ -159,6 +167,8 @@ def _world(caller_role: str) -> World:
             "tasks": [t.pk for t in tasks],
             "attachments": attachments,
             "users": users,
+            "products": [p.pk for p in products],
+            "product_groups": [g.pk for g in groups],
         },
     )
 
@@ -169,12 +179,16 @@ _PATH_KIND = {
     "/api/v1/interactions": "interactions",
     "/api/v1/tasks": "tasks",
     "/api/v1/attachments": "attachments",
+    "/api/v1/products": "products",
+    "/api/v1/product-groups": "product_groups",
 }
 _FIELD_KIND = {
     "customer": "customers",
     "organization": "customers",
     "owner": "users",
     "assignee": "users",
+    "group": "product_groups",
+    "parent": "product_groups",
 }
 
 

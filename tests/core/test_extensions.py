@@ -28,6 +28,7 @@ def test_every_app_registers_through_its_extensions_module(db):
         "teams",
         "roles",
         "fields",
+        "product_fields",
         "outbox",
     ]
     assert [c.key for c in ext.CHECKLIST.all()] == [

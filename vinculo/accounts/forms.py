@@ -274,6 +274,9 @@ class RoleForm(VersionedForm):
     )
     can_reassign = forms.BooleanField(label=_("Reassigns owners"), required=False)
     can_use_analytics = forms.BooleanField(label=_("Uses analytics"), required=False)
+    can_manage_catalogue = forms.BooleanField(
+        label=_("Manages the product catalogue"), required=False
+    )
     can_manage_settings = forms.BooleanField(
         label=_("Manages settings, users, roles and custom fields"), required=False
     )
@@ -286,6 +289,7 @@ def role_initial(role: Role) -> dict[str, Any]:
         "can_log_on_readable": role.can_log_on_readable,
         "can_reassign": role.can_reassign,
         "can_use_analytics": role.can_use_analytics,
+        "can_manage_catalogue": role.can_manage_catalogue,
         "can_manage_settings": role.can_manage_settings,
         "version": role.version,
     }

@@ -36,6 +36,7 @@ class Role(VersionedModel):
     can_manage_settings = models.BooleanField(_("manages settings and users"), default=False)
     can_reassign = models.BooleanField(_("reassigns owners"), default=False)
     can_use_analytics = models.BooleanField(_("uses analytics"), default=False)
+    can_manage_catalogue = models.BooleanField(_("manages the product catalogue"), default=False)
 
     class Meta:
         ordering = ["id"]
@@ -232,6 +233,7 @@ def role_defaults() -> list[dict[str, Any]]:
             can_manage_settings=True,
             can_reassign=True,
             can_use_analytics=True,
+            can_manage_catalogue=True,
         ),
         dict(
             code=Role.MANAGER,
@@ -240,6 +242,7 @@ def role_defaults() -> list[dict[str, Any]]:
             write_scope="team",
             can_reassign=True,
             can_use_analytics=True,
+            can_manage_catalogue=True,
         ),
         dict(code=Role.SALES, name="Sales", read_scope="team", write_scope="own"),
         dict(

@@ -26,7 +26,13 @@ TOKEN_NAME_MAX = 100
 TOKENS_MAX = 50
 # Shown in the audit trail instead of any password value: the hash never leaves the user row.
 PASSWORD_MASK = "********"
-CAPABILITIES = ("can_log_on_readable", "can_manage_settings", "can_reassign", "can_use_analytics")
+CAPABILITIES = (
+    "can_log_on_readable",
+    "can_manage_settings",
+    "can_reassign",
+    "can_use_analytics",
+    "can_manage_catalogue",
+)
 
 
 def _ensure_loaded(obj: Any) -> None:
@@ -386,6 +392,7 @@ def update_role(
     can_manage_settings: bool | None = None,
     can_reassign: bool | None = None,
     can_use_analytics: bool | None = None,
+    can_manage_catalogue: bool | None = None,
 ) -> Role:
     """Change a role's scopes and capabilities (administrators only). The administrator
     role always keeps the settings capability, so nobody can lock everyone out."""
@@ -404,6 +411,7 @@ def update_role(
         "can_manage_settings": can_manage_settings,
         "can_reassign": can_reassign,
         "can_use_analytics": can_use_analytics,
+        "can_manage_catalogue": can_manage_catalogue,
     }
     for flag, enabled in flags.items():
         if enabled is not None:

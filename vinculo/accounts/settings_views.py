@@ -330,7 +330,7 @@ def _role_page(
 def role_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Change what a role reads and writes and what else it may do."""
     role = get_object_or_404(Role, pk=pk)
-    flags = ("can_log_on_readable", "can_manage_settings", "can_reassign", "can_use_analytics")
+    flags = services.CAPABILITIES
 
     def save(form: RoleForm, role: Role, version: int | None) -> Role:
         data = form.cleaned_data

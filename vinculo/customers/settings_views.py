@@ -3,6 +3,7 @@ here through the section registered in customers/extensions.py."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -34,15 +35,55 @@ def _page(request: HttpRequest, template: str, context: dict[str, Any], **kw: An
 # --- custom fields -----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class FieldPages:
+    """What the shared custom-field settings templates need to know of one model's pages:
+    its URL names, its settings tab, its title and the note shown before deleting a field."""
+
+    namespace: str
+    section: str
+    title: str
+    deleted_note: str
+
+    @property
+    def list_url(self) -> str:
+        return f"{self.namespace}:custom_fields"
+
+    @property
+    def create_url(self) -> str:
+        return f"{self.namespace}:custom_field_create"
+
+    @property
+    def edit_url(self) -> str:
+        return f"{self.namespace}:custom_field_edit"
+
+    @property
+    def delete_url(self) -> str:
+        return f"{self.namespace}:custom_field_delete"
+
+
+def customer_field_pages() -> FieldPages:
+    return FieldPages(
+        namespace="customers",
+        section="fields",
+        title=_("Custom fields"),
+        deleted_note=_(
+            "Values already saved on customers are no longer shown. To hide the field but "
+            "keep it, make it inactive instead."
+        ),
+    )
+
+
 @admin_required
 @require_GET
 def custom_fields(request: HttpRequest) -> HttpResponse:
     """Custom customer fields in the order forms show them."""
     definitions = list(CustomFieldDefinition.objects.order_by("position", "id"))
-    return _page(request, "customers/settings/custom_fields.html", {"definitions": definitions})
+    context = {"definitions": definitions, "fields": customer_field_pages()}
+    return _page(request, "customers/settings/custom_fields.html", context)
 
 
-def _field_values(data: dict[str, Any]) -> dict[str, Any]:
+def field_values(data: dict[str, Any]) -> dict[str, Any]:
     """The field services' arguments from the form; a field the form refused is None
     (unchanged), so a dry run of the service checks the others."""
     names = ("label", "field_type", "required", "applies_to", "position", "is_active")
@@ -60,7 +101,12 @@ def _field_page(
     status: int = 200,
     stale: Stale | None = None,
 ) -> HttpResponse:
-    context = {"form": form, "definition": definition, "stale": stale}
+    context = {
+        "form": form,
+        "definition": definition,
+        "stale": stale,
+        "fields": customer_field_pages(),
+    }
     return _page(request, "customers/settings/custom_field_form.html", context, status=status)
 
 
@@ -76,7 +122,7 @@ def custom_field_create(request: HttpRequest) -> HttpResponse:
             definition = field_services.create_field(
                 actor=request.user,
                 key=form.cleaned_data["key"],
-                **_field_values(form.cleaned_data),
+                **field_values(form.cleaned_data),
             )
         except DomainError as exc:
             add_domain_errors(form, exc)
@@ -101,7 +147,7 @@ def custom_field_edit(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
             definition=definition,
             expected_version=version,
-            **_field_values(form.cleaned_data),
+            **field_values(form.cleaned_data),
         )
 
     def saved(definition: FieldDefinition) -> HttpResponse:

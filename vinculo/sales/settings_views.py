@@ -24,9 +24,23 @@ from vinculo.customers.field_forms import (
     CustomFieldForm,
     custom_field_initial,
 )
+from vinculo.customers.settings_views import FieldPages, field_values
 from vinculo.sales.models import Product
 
 NAV = "settings"
+
+
+def product_field_pages() -> FieldPages:
+    """The customers' custom-field settings pages, for products."""
+    return FieldPages(
+        namespace="sales",
+        section="product_fields",
+        title=_("Product fields"),
+        deleted_note=_(
+            "Values already saved on products are no longer shown. To hide the field but "
+            "keep it, make it inactive instead."
+        ),
+    )
 
 
 def _definitions() -> Any:
@@ -48,15 +62,8 @@ def _page(request: HttpRequest, template: str, context: dict[str, Any], **kw: An
 def custom_fields(request: HttpRequest) -> HttpResponse:
     """Custom product fields in the order forms show them."""
     definitions = list(_definitions().order_by("position", "id"))
-    return _page(request, "sales/settings/custom_fields.html", {"definitions": definitions})
-
-
-def _field_values(data: dict[str, Any]) -> dict[str, Any]:
-    names = ("label", "field_type", "required", "applies_to", "position", "is_active")
-    values = {name: data.get(name) for name in names}
-    choices = data.get("choices")
-    values["choices"] = field_services.parse_choices(choices) if choices is not None else None
-    return values
+    context = {"definitions": definitions, "fields": product_field_pages()}
+    return _page(request, "customers/settings/custom_fields.html", context)
 
 
 def _field_page(
@@ -67,8 +74,13 @@ def _field_page(
     status: int = 200,
     stale: Stale | None = None,
 ) -> HttpResponse:
-    context = {"form": form, "definition": definition, "stale": stale}
-    return _page(request, "sales/settings/custom_field_form.html", context, status=status)
+    context = {
+        "form": form,
+        "definition": definition,
+        "stale": stale,
+        "fields": product_field_pages(),
+    }
+    return _page(request, "customers/settings/custom_field_form.html", context, status=status)
 
 
 @admin_required
@@ -83,7 +95,7 @@ def custom_field_create(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
                 model=Product,
                 key=form.cleaned_data["key"],
-                **_field_values(form.cleaned_data),
+                **field_values(form.cleaned_data),
             )
         except DomainError as exc:
             add_domain_errors(form, exc)
@@ -108,7 +120,7 @@ def custom_field_edit(request: HttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
             definition=definition,
             expected_version=version,
-            **_field_values(form.cleaned_data),
+            **field_values(form.cleaned_data),
         )
 
     def saved(definition: CustomFieldDefinition) -> HttpResponse:
